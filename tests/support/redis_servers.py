@@ -1,0 +1,100 @@
+"""Throwaway redis-server processes for tests, on private unix sockets.
+
+Every server is started by the test suite itself with ``--port 0`` (no TCP
+listener, so never port 6379), no persistence, and a socket in a fresh 0700
+directory under /tmp. Tests may flush these servers freely: nobody else uses them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+REDIS_SERVER = shutil.which("redis-server")
+REDIS_CLI = shutil.which("redis-cli")
+
+
+@dataclass
+class RedisServer:
+    """A running private redis-server reachable on ``socket``."""
+
+    socket: Path
+    directory: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        """A redis-py URL for the server (unix socket, db 0)."""
+        return f"unix://{self.socket}"
+
+    def client(self, **kwargs: object) -> redis.Redis:
+        """A synchronous admin client (default user) for test setup and checks."""
+        return redis.Redis(unix_socket_path=str(self.socket), **kwargs)  # type: ignore[arg-type]
+
+    def cli(self, line: str) -> str:
+        """What ``redis-cli --no-raw`` prints for ``line`` piped on stdin (minus the last newline)."""
+        assert REDIS_CLI is not None
+        done = subprocess.run(
+            [REDIS_CLI, "--no-raw", "-s", str(self.socket)],
+            input=line.encode() + b"\n",
+            capture_output=True,
+            timeout=10,
+            check=True,
+        )
+        return done.stdout.decode().removesuffix("\n")
+
+    def stop(self) -> None:
+        """Kill the server (SIGKILL: it holds nothing worth saving) and remove its directory."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(5)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_redis(extra_args: Sequence[str] = ()) -> RedisServer:
+    """Start a private redis-server on a unix socket and wait until it answers PING."""
+    if REDIS_SERVER is None:
+        raise RuntimeError("redis-server is not installed (apt install redis-server)")
+    directory = Path(tempfile.mkdtemp(prefix="tr-"))  # short path: sun_path is 108 bytes
+    directory.chmod(0o700)
+    sock = directory / "redis.sock"
+    process = subprocess.Popen(
+        [REDIS_SERVER, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
+         "--save", "", "--appendonly", "no", "--dir", str(directory),
+         "--loglevel", "warning", *extra_args],
+        stdout=subprocess.DEVNULL,
+    )
+    server = RedisServer(sock, directory, process)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            server.stop()
+            raise RuntimeError(f"redis-server exited with status {process.returncode}")
+        if sock.exists():
+            try:
+                if redis.Redis(unix_socket_path=str(sock)).ping():
+                    return server
+            except redis.ConnectionError:
+                pass
+        time.sleep(0.005)
+    server.stop()
+    raise RuntimeError("redis-server did not answer PING within 10 s")
+
+
+@contextmanager
+def running_redis(extra_args: Sequence[str] = ()) -> Iterator[RedisServer]:
+    """A private redis-server for the duration of the ``with`` block."""
+    server = start_redis(extra_args)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,1 @@
+"""The sandbox engine: tokenizer, command table, namespace rewriting, executor, formatter."""

@@ -1,0 +1,247 @@
+"""Settings: one frozen object built from ``TRYREDIS_*`` variables and an optional ``.env``.
+
+Every setting is declared once in ``FIELDS`` with its type, default and one-line
+meaning; the README's settings table is generated from (and tested against) it.
+A bad value raises ``SettingsError`` whose message is one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "TRYREDIS_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value tryredis cannot use; the message names the variable."""
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be greater than 0")
+    return value
+
+
+def _positive_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"{name}={raw!r} must be a finite number greater than 0")
+    return value
+
+
+def _port(name: str, raw: str) -> int:
+    value = _positive_int(name, raw)
+    if value > 65535:
+        raise SettingsError(f"{name}={raw!r} is not a TCP port (1-65535)")
+    return value
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _optional_redis_url(name: str, raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    scheme = urlsplit(raw).scheme
+    if scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(
+            f"{name}={raw!r} is not a Redis URL (expected redis://, rediss:// or unix://)"
+        )
+    return raw
+
+
+def _optional_path(name: str, raw: str) -> Path | None:
+    raw = raw.strip()
+    return Path(raw).expanduser() if raw else None
+
+
+def _key_prefix(name: str, raw: str) -> str:
+    # The prefix is used inside glob patterns (SCAN MATCH, ACL ~patterns) and in
+    # hash-tagged names, so it must not contain glob or hash-tag metacharacters.
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,32}", raw):
+        raise SettingsError(
+            f"{name}={raw!r} must be 1-32 characters from A-Z a-z 0-9 _ . : -"
+        )
+    return raw
+
+
+def _log_level(name: str, raw: str) -> str:
+    level = raw.strip().lower()
+    if level not in ("critical", "error", "warning", "info", "debug"):
+        raise SettingsError(f"{name}={raw!r} is not one of critical, error, warning, info, debug")
+    return level
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean (true/false)")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its attribute name, parser, default text and README description."""
+
+    attr: str
+    parse: Callable[[str, str], Any]
+    default: str
+    doc: str
+
+    @property
+    def env(self) -> str:
+        """The environment variable that sets it."""
+        return ENV_PREFIX + self.attr.upper()
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("redis_url", _optional_redis_url, "",
+          "Redis 7+ (or Cluster) for the site; unset: the CLI starts an embedded redis-server"),
+    Field("sandbox_redis_url", _optional_redis_url, "",
+          "Put learner data on a separate Redis; unset: same as the site's Redis"),
+    Field("redis_cluster", _bool, "false",
+          "Treat the Redis URLs as Redis Cluster seed nodes"),
+    Field("redis_server", _optional_path, "",
+          "Path to the redis-server binary for the embedded Redis (default: found on PATH)"),
+    Field("data_dir", _optional_path, "",
+          "Embedded Redis keeps RDB snapshots here so a classroom survives a restart"),
+    Field("embedded_maxmemory", _text, "256mb", "maxmemory of the embedded redis-server"),
+    Field("secret_key", _text, "",
+          "Signs session cookies and API tokens; unset: generated once and kept in Redis"),
+    Field("key_prefix", _key_prefix, "tryredis:", "Every key the site writes starts with this"),
+    Field("host", _text, "127.0.0.1", "Address `tryredis serve` listens on"),
+    Field("port", _port, "8000", "Port `tryredis serve` listens on"),
+    Field("workers", _positive_int, "1", "Web worker processes started by `tryredis serve`"),
+    Field("forwarded_allow_ips", _text, "127.0.0.1",
+          "Proxies trusted for X-Forwarded-For/-Proto (uvicorn's --forwarded-allow-ips)"),
+    Field("log_level", _log_level, "info", "Log level"),
+    Field("line_max_bytes", _positive_int, "4096", "Longest command line a learner may type"),
+    Field("args_max", _positive_int, "64", "Most arguments in one command"),
+    Field("string_max_bytes", _positive_int, "65536",
+          "Largest string value (SETRANGE, APPEND, SETBIT, BITFIELD checked before they run)"),
+    Field("key_max_elements", _positive_int, "1000",
+          "Most elements in one list, set, sorted set, hash or stream"),
+    Field("sandbox_max_keys", _positive_int, "1000", "Most keys in one sandbox"),
+    Field("sandbox_max_bytes", _positive_int, "1048576", "Most memory one sandbox may use"),
+    Field("reply_max_items", _positive_int, "1000", "Most items one reply may hold"),
+    Field("pattern_max_bytes", _positive_int, "128", "Longest glob pattern (KEYS, SCAN MATCH)"),
+    Field("block_max_seconds", _positive_float, "10",
+          "Cap on blocking commands' timeouts (0 means this cap)"),
+    Field("multi_max_commands", _positive_int, "50", "Most commands queued in one MULTI"),
+    Field("watch_timeout_seconds", _positive_float, "30",
+          "A WATCH is dropped after this long without EXEC, DISCARD or UNWATCH"),
+    Field("watch_max_connections", _positive_int, "32",
+          "Most learners holding a WATCH connection at once (per worker)"),
+    Field("blocking_max_connections", _positive_int, "16",
+          "Most blocking commands in flight at once (per worker)"),
+    Field("sandbox_pool_size", _positive_int, "32",
+          "Connections per worker for learners' ordinary commands"),
+    Field("command_timeout_seconds", _positive_float, "5",
+          "Socket timeout for one non-blocking learner command"),
+    Field("rate_per_second", _positive_float, "10", "Commands per second per learner"),
+    Field("rate_burst", _positive_int, "20", "Burst of commands per learner"),
+    Field("ip_rate_per_second", _positive_float, "100",
+          "Requests per second per client address (a classroom shares one)"),
+    Field("ip_rate_burst", _positive_int, "300", "Burst of requests per client address"),
+    Field("sessions_per_ip_hour", _positive_int, "300", "New sandboxes per client address per hour"),
+    Field("sandbox_idle_hours", _positive_float, "72", "Idle sandboxes are deleted after this"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of tryredis's configuration; build it with ``Settings.from_env()``."""
+
+    redis_url: str | None = None
+    sandbox_redis_url: str | None = None
+    redis_cluster: bool = False
+    redis_server: Path | None = None
+    data_dir: Path | None = None
+    embedded_maxmemory: str = "256mb"
+    secret_key: str = ""
+    key_prefix: str = "tryredis:"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    forwarded_allow_ips: str = "127.0.0.1"
+    log_level: str = "info"
+    line_max_bytes: int = 4096
+    args_max: int = 64
+    string_max_bytes: int = 65536
+    key_max_elements: int = 1000
+    sandbox_max_keys: int = 1000
+    sandbox_max_bytes: int = 1048576
+    reply_max_items: int = 1000
+    pattern_max_bytes: int = 128
+    block_max_seconds: float = 10.0
+    multi_max_commands: int = 50
+    watch_timeout_seconds: float = 30.0
+    watch_max_connections: int = 32
+    blocking_max_connections: int = 16
+    sandbox_pool_size: int = 32
+    command_timeout_seconds: float = 5.0
+    rate_per_second: float = 10.0
+    rate_burst: int = 20
+    ip_rate_per_second: float = 100.0
+    ip_rate_burst: int = 300
+    sessions_per_ip_hour: int = 300
+    sandbox_idle_hours: float = 72.0
+    lessons_dir: Path = PROJECT_ROOT / "lessons_md"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    ) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``) over an optional ``.env`` file."""
+        values: dict[str, str] = {}
+        dotenv = env_file if env_file is not None else Path.cwd() / ".env"
+        if dotenv.is_file():
+            values.update(read_dotenv(dotenv))
+        values.update(os.environ if environ is None else environ)
+        parsed = {f.attr: f.parse(f.env, values.get(f.env, f.default)) for f in FIELDS}
+        return cls(**parsed)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (used by the CLI and tests)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def sandbox_url(self) -> str | None:
+        """The Redis that holds learner data."""
+        return self.sandbox_redis_url or self.redis_url
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``NAME=value`` lines, ``#`` comments, optional quotes."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not name.strip():
+            raise SettingsError(f"{path}:{number}: expected NAME=value, got {line!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
