@@ -76,9 +76,7 @@ def _key_prefix(name: str, raw: str) -> str:
     # The prefix is used inside glob patterns (SCAN MATCH, ACL ~patterns) and in
     # hash-tagged names, so it must not contain glob or hash-tag metacharacters.
     if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,32}", raw):
-        raise SettingsError(
-            f"{name}={raw!r} must be 1-32 characters from A-Z a-z 0-9 _ . : -"
-        )
+        raise SettingsError(f"{name}={raw!r} must be 1-32 characters from A-Z a-z 0-9 _ . : -")
     return raw
 
 
@@ -114,55 +112,116 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("redis_url", _optional_redis_url, "",
-          "Redis 7+ (or Cluster) for the site; unset: the CLI starts an embedded redis-server"),
-    Field("sandbox_redis_url", _optional_redis_url, "",
-          "Put learner data on a separate Redis; unset: same as the site's Redis"),
-    Field("redis_cluster", _bool, "false",
-          "Treat the Redis URLs as Redis Cluster seed nodes"),
-    Field("redis_server", _optional_path, "",
-          "Path to the redis-server binary for the embedded Redis (default: found on PATH)"),
-    Field("data_dir", _optional_path, "",
-          "Embedded Redis keeps RDB snapshots here so a classroom survives a restart"),
+    Field(
+        "redis_url",
+        _optional_redis_url,
+        "",
+        "Redis 7+ (or Cluster) for the site; unset: the CLI starts an embedded redis-server",
+    ),
+    Field(
+        "sandbox_redis_url",
+        _optional_redis_url,
+        "",
+        "Put learner data on a separate Redis; unset: same as the site's Redis",
+    ),
+    Field("redis_cluster", _bool, "false", "Treat the Redis URLs as Redis Cluster seed nodes"),
+    Field(
+        "redis_server",
+        _optional_path,
+        "",
+        "Path to the redis-server binary for the embedded Redis (default: found on PATH)",
+    ),
+    Field(
+        "data_dir",
+        _optional_path,
+        "",
+        "Embedded Redis keeps RDB snapshots here so a classroom survives a restart",
+    ),
     Field("embedded_maxmemory", _text, "256mb", "maxmemory of the embedded redis-server"),
-    Field("secret_key", _text, "",
-          "Signs session cookies and API tokens; unset: generated once and kept in Redis"),
+    Field(
+        "secret_key",
+        _text,
+        "",
+        "Signs session cookies and API tokens; unset: generated once and kept in Redis",
+    ),
     Field("key_prefix", _key_prefix, "tryredis:", "Every key the site writes starts with this"),
     Field("host", _text, "127.0.0.1", "Address `tryredis serve` listens on"),
     Field("port", _port, "8000", "Port `tryredis serve` listens on"),
     Field("workers", _positive_int, "1", "Web worker processes started by `tryredis serve`"),
-    Field("forwarded_allow_ips", _text, "127.0.0.1",
-          "Proxies trusted for X-Forwarded-For/-Proto (uvicorn's --forwarded-allow-ips)"),
+    Field(
+        "forwarded_allow_ips",
+        _text,
+        "127.0.0.1",
+        "Proxies trusted for X-Forwarded-For/-Proto (uvicorn's --forwarded-allow-ips)",
+    ),
     Field("log_level", _log_level, "info", "Log level"),
     Field("line_max_bytes", _positive_int, "4096", "Longest command line a learner may type"),
     Field("args_max", _positive_int, "64", "Most arguments in one command"),
-    Field("string_max_bytes", _positive_int, "65536",
-          "Largest string value (SETRANGE, APPEND, SETBIT, BITFIELD checked before they run)"),
-    Field("key_max_elements", _positive_int, "1000",
-          "Most elements in one list, set, sorted set, hash or stream"),
+    Field(
+        "string_max_bytes",
+        _positive_int,
+        "65536",
+        "Largest string value (SETRANGE, APPEND, SETBIT, BITFIELD checked before they run)",
+    ),
+    Field(
+        "key_max_elements",
+        _positive_int,
+        "1000",
+        "Most elements in one list, set, sorted set, hash or stream",
+    ),
     Field("sandbox_max_keys", _positive_int, "1000", "Most keys in one sandbox"),
     Field("sandbox_max_bytes", _positive_int, "1048576", "Most memory one sandbox may use"),
     Field("reply_max_items", _positive_int, "1000", "Most items one reply may hold"),
     Field("pattern_max_bytes", _positive_int, "128", "Longest glob pattern (KEYS, SCAN MATCH)"),
-    Field("block_max_seconds", _positive_float, "10",
-          "Cap on blocking commands' timeouts (0 means this cap)"),
+    Field(
+        "block_max_seconds",
+        _positive_float,
+        "10",
+        "Cap on blocking commands' timeouts (0 means this cap)",
+    ),
     Field("multi_max_commands", _positive_int, "50", "Most commands queued in one MULTI"),
-    Field("watch_timeout_seconds", _positive_float, "30",
-          "A WATCH is dropped after this long without EXEC, DISCARD or UNWATCH"),
-    Field("watch_max_connections", _positive_int, "32",
-          "Most learners holding a WATCH connection at once (per worker)"),
-    Field("blocking_max_connections", _positive_int, "16",
-          "Most blocking commands in flight at once (per worker)"),
-    Field("sandbox_pool_size", _positive_int, "32",
-          "Connections per worker for learners' ordinary commands"),
-    Field("command_timeout_seconds", _positive_float, "5",
-          "Socket timeout for one non-blocking learner command"),
+    Field(
+        "watch_timeout_seconds",
+        _positive_float,
+        "30",
+        "A WATCH is dropped after this long without EXEC, DISCARD or UNWATCH",
+    ),
+    Field(
+        "watch_max_connections",
+        _positive_int,
+        "32",
+        "Most learners holding a WATCH connection at once (per worker)",
+    ),
+    Field(
+        "blocking_max_connections",
+        _positive_int,
+        "16",
+        "Most blocking commands in flight at once (per worker)",
+    ),
+    Field(
+        "sandbox_pool_size",
+        _positive_int,
+        "32",
+        "Connections per worker for learners' ordinary commands",
+    ),
+    Field(
+        "command_timeout_seconds",
+        _positive_float,
+        "5",
+        "Socket timeout for one non-blocking learner command",
+    ),
     Field("rate_per_second", _positive_float, "10", "Commands per second per learner"),
     Field("rate_burst", _positive_int, "20", "Burst of commands per learner"),
-    Field("ip_rate_per_second", _positive_float, "100",
-          "Requests per second per client address (a classroom shares one)"),
+    Field(
+        "ip_rate_per_second",
+        _positive_float,
+        "100",
+        "Requests per second per client address (a classroom shares one)",
+    ),
     Field("ip_rate_burst", _positive_int, "300", "Burst of requests per client address"),
-    Field("sessions_per_ip_hour", _positive_int, "300", "New sandboxes per client address per hour"),
+    Field(
+        "sessions_per_ip_hour", _positive_int, "300", "New sandboxes per client address per hour"
+    ),
     Field("sandbox_idle_hours", _positive_float, "72", "Idle sandboxes are deleted after this"),
 )
 
@@ -211,7 +270,7 @@ class Settings:
     def from_env(
         cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
     ) -> Settings:
-        """Read settings from ``environ`` (default ``os.environ``) over an optional ``.env`` file."""
+        """Read settings from ``environ`` (default: ``os.environ``) over an optional ``.env``."""
         values: dict[str, str] = {}
         dotenv = env_file if env_file is not None else Path.cwd() / ".env"
         if dotenv.is_file():

@@ -41,7 +41,7 @@ class RedisServer:
         return redis.Redis(unix_socket_path=str(self.socket), **kwargs)  # type: ignore[arg-type]
 
     def cli(self, line: str) -> str:
-        """What ``redis-cli --no-raw`` prints for ``line`` piped on stdin (minus the last newline)."""
+        """What `redis-cli --no-raw` prints for `line` piped on stdin, minus the last newline."""
         assert REDIS_CLI is not None
         done = subprocess.run(
             [REDIS_CLI, "--no-raw", "-s", str(self.socket)],
@@ -68,9 +68,24 @@ def start_redis(extra_args: Sequence[str] = ()) -> RedisServer:
     directory.chmod(0o700)
     sock = directory / "redis.sock"
     process = subprocess.Popen(
-        [REDIS_SERVER, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
-         "--save", "", "--appendonly", "no", "--dir", str(directory),
-         "--loglevel", "warning", *extra_args],
+        [
+            REDIS_SERVER,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+            "--loglevel",
+            "warning",
+            *extra_args,
+        ],
         stdout=subprocess.DEVNULL,
     )
     server = RedisServer(sock, directory, process)

@@ -32,5 +32,5 @@ class ErrorReply(bytes):
         return self.split(b" ", 1)[0]
 
 
-Reply: TypeAlias = "int | bytes | None | list[Reply]"
+Reply: TypeAlias = "int | bytes | list[Reply] | None"
 """Any RESP2 reply (``Status`` and ``ErrorReply`` are ``bytes`` subclasses)."""
