@@ -85,7 +85,9 @@ class FakeRespServer:
         self.reply: bytes = b"+OK\r\n"
         self._server = _Server(str(self.socket), _Handler)
         self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
 
     def received(self) -> list[list[bytes]]:
