@@ -220,11 +220,14 @@ def _render_exercise(content: str, line: int, env: EnvType) -> str:
         raise _fail(env, line, f"duplicate exercise id {exercise.id!r}")
     collected.exercises.append(exercise)
     return (
-        f'<section class="exercise" id="exercise-{exercise.id}" data-exercise="{exercise.id}" '
-        f'aria-labelledby="exercise-{exercise.id}-title" data-testid="exercise">'
-        f'<h3 id="exercise-{exercise.id}-title" class="exercise-title">Exercise</h3>'
+        f'<section class="exercise" id="ex-{exercise.id}" data-exercise="{exercise.id}" '
+        f'aria-labelledby="ex-{exercise.id}-title" data-testid="exercise">'
+        f'<h3 id="ex-{exercise.id}-title" class="exercise-title">Exercise</h3>'
         f'<div class="exercise-task">{exercise.task_html}</div>'
         f'<details class="exercise-hint"><summary>Hint</summary>{exercise.hint_html}</details>'
+        f'<p id="ex-{exercise.id}-status" class="exercise-status" role="status" '
+        'data-testid="exercise-status">Run commands in the REPL: this exercise is checked '
+        "after each one.</p>"
         "</section>\n"
     )
 
