@@ -1,0 +1,95 @@
+"""The application factory: ``create_app(settings)`` and the lifespan that owns its resources."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tryredis.assets import StaticAssets
+from tryredis.lessons import load_lessons
+from tryredis.routes import build_routes
+from tryredis.security import SecurityHeadersMiddleware, ServerErrorPage
+from tryredis.services import Services
+from tryredis.settings import PROJECT_ROOT, Settings
+from tryredis.templating import build_templates
+
+log = logging.getLogger("tryredis")
+
+STATIC_DIR = PROJECT_ROOT / "static"
+TEMPLATES_DIR = PROJECT_ROOT / "site"
+
+
+def create_app(settings: Settings, *, static_dir: Path = STATIC_DIR) -> Starlette:
+    """Build the site: routes, middleware, error pages, and a lifespan owning Redis and lessons.
+
+    Lessons are parsed here, before the app exists, so a bad lesson stops
+    start-up with its file and line.
+    """
+    lessons = load_lessons(settings.lessons_dir)
+    assets = StaticAssets(static_dir)
+    templates = build_templates(TEMPLATES_DIR)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services = await Services.start(settings, lessons)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.close()
+
+    app = Starlette(
+        routes=build_routes(assets),
+        # The 500 page is rendered by the innermost middleware, so that it too
+        # passes through the security headers (Starlette's own 500 handler sits
+        # outside every middleware).
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(ServerErrorPage, render=_server_error),
+        ],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.lessons = lessons
+    app.state.assets = assets
+    app.state.templates = templates
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/"):
+        from tryredis.views.api import api_error
+
+        return api_error(exc.status_code, exc.detail, headers=exc.headers)
+    status = 404 if exc.status_code == 404 else exc.status_code
+    template = "404.html" if status == 404 else "error.html"
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {"status": status, "detail": exc.detail},
+        status_code=status,
+        headers=exc.headers,
+    )
+    return response
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if request.url.path.startswith("/api/"):
+        from tryredis.views.api import api_error
+
+        return api_error(500, "Internal error; it has been logged.")
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "500.html", {"status": 500}, status_code=500
+    )
+    return response

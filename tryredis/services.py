@@ -1,0 +1,160 @@
+"""What the lifespan owns: Redis clients and pools, sessions, the signer, the janitor."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from tryredis.identity import Signer
+from tryredis.keys import Keys
+from tryredis.lessons import LessonIndex
+from tryredis.repl.engine import Runtime, Sandbox
+from tryredis.repl.executor import Executor, make_pool
+from tryredis.repl.transactions import TransactionState
+from tryredis.sessions import SessionStore, SiteRedis, Touch
+from tryredis.settings import Settings
+
+log = logging.getLogger("tryredis")
+
+MIN_REDIS = (7, 0)
+
+
+class StartupError(RuntimeError):
+    """The site cannot start; the message is one line naming the cause."""
+
+
+def site_client(url: str, cluster: bool) -> SiteRedis:
+    """The site's own Redis client: short timeouts, one retry (its commands are idempotent)."""
+    options = {
+        "socket_timeout": 2.0,
+        "socket_connect_timeout": 2.0,
+        # One retry lets pooled connections recover after a Redis restart; every
+        # site command tolerates running twice (a rate-limit token at worst).
+        "retry": Retry(NoBackoff(), 1),
+    }
+    if cluster:
+        return RedisCluster.from_url(url, **options)
+    return Redis.from_url(url, **options)  # type: ignore[arg-type]
+
+
+async def check_redis(client: SiteRedis, setting: str) -> None:
+    """Refuse a Redis that is unreachable, not Redis, or older than 7.0."""
+    try:
+        info = await client.info("server")
+    except RedisError as error:
+        raise StartupError(f"{setting}: cannot use this Redis ({error})") from None
+    version = str(info.get("redis_version", "0"))
+    parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    if parts < MIN_REDIS:
+        raise StartupError(f"{setting}: Redis {version} is too old; tryredis needs 7.0 or newer")
+
+
+@dataclass
+class Services:
+    """The running site's resources (``app.state.services``)."""
+
+    settings: Settings
+    lessons: LessonIndex
+    keys: Keys
+    site: SiteRedis
+    sessions: SessionStore
+    signer: Signer
+    runtime: Runtime
+    janitor: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def start(cls, settings: Settings, lessons: LessonIndex) -> Services:
+        """Connect to Redis, check it, load the secret, build the pools."""
+        if not settings.redis_url:
+            raise StartupError(
+                "TRYREDIS_REDIS_URL is not set: run `tryredis` (it starts an embedded Redis) "
+                "or set TRYREDIS_REDIS_URL to a Redis 7 server"
+            )
+        keys = Keys(settings.key_prefix)
+        site = site_client(settings.redis_url, settings.redis_cluster)
+        await check_redis(site, "TRYREDIS_REDIS_URL")
+        if not settings.sandbox_redis_url:
+            log.warning(
+                "TRYREDIS_SANDBOX_REDIS_URL is not set: learners' commands use the site's "
+                "Redis user, without the ACL backstop (see `tryredis acl`)"
+            )
+        secret = (
+            settings.secret_key.encode()
+            if settings.secret_key
+            else await _shared_secret(site, keys)
+        )
+        sandbox_url = settings.sandbox_url or settings.redis_url
+        timeout = settings.command_timeout_seconds
+        executor = Executor(
+            make_pool(sandbox_url, size=settings.sandbox_pool_size, socket_timeout=timeout)
+        )
+        blocking = Executor(
+            make_pool(
+                sandbox_url,
+                size=settings.blocking_max_connections,
+                socket_timeout=settings.block_max_seconds + timeout,
+                wait=0.5,
+            )
+        )
+        sessions = SessionStore(site, keys, settings)
+        runtime = Runtime(settings, keys, executor, blocking, sessions)
+        services = cls(settings, lessons, keys, site, sessions, Signer(secret), runtime)
+        _die_with_parent()
+        return services
+
+    def sandbox(self, learner_id: str, touch: Touch) -> Sandbox:
+        """The REPL for one learner in this request."""
+        state = TransactionState.load(touch.in_multi, touch.multi_failed, touch.watch)
+        return Sandbox(self.runtime, learner_id, state)
+
+    async def sandbox_reset(self, learner_id: str, *, keep_session: bool) -> None:
+        """Delete a sandbox's keys; keep the session and progress, or forget them too."""
+        sandbox = Sandbox(self.runtime, learner_id, TransactionState())
+        await sandbox.index.flush()
+        await self.runtime.executor.run([(b"DEL", self.keys.versions(learner_id).encode())])
+        if keep_session:
+            await self.site.delete(self.keys.queue(learner_id))
+            await self.sessions.set_state(learner_id, m="", mf="", w="")
+        else:
+            await self.sessions.delete(learner_id)
+
+    async def redis_ok(self) -> bool:
+        """Whether the site's Redis answers PING right now (health check)."""
+        try:
+            return bool(await asyncio.wait_for(self.site.ping(), timeout=0.5))
+        except (TimeoutError, RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        """Stop background work and close every connection."""
+        if self.janitor is not None:
+            self.janitor.cancel()
+        await self.runtime.executor.close()
+        await self.runtime.blocking.close()
+        await self.site.aclose()
+
+
+async def _shared_secret(site: SiteRedis, keys: Keys) -> bytes:
+    # Every worker must sign with the same secret: the first one to start makes it.
+    await site.set(keys.secret, secrets.token_urlsafe(48), nx=True)
+    value = await site.get(keys.secret)
+    if not value:
+        raise StartupError("could not read the signing secret from Redis")
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+def _die_with_parent() -> None:
+    # Workers started by `tryredis serve` must not outlive a SIGKILLed CLI.
+    if os.environ.get("TRYREDIS_PARENT_PID"):
+        from tryredis.embedded import die_with_parent
+
+        die_with_parent()

@@ -1,0 +1,177 @@
+"""Learner sessions in Redis: creation, the per-request touch, rate limits, progress.
+
+Everything lives in Redis (site keys under the prefix, with a sliding TTL), so
+any worker can serve any request. One pipelined round trip per request runs the
+session script (exists? refresh TTL, take rate-limit tokens, read the MULTI and
+WATCH state) and the client-address bucket.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+
+from tryredis.keys import Keys
+from tryredis.settings import Settings
+
+SiteRedis = Redis | RedisCluster
+
+# Token bucket shared by both scripts: refill at `rate` per second up to `burst`;
+# a request costing more tokens than are left is refused and told how long to wait.
+_BUCKET = """
+local now, rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
+    tonumber(ARGV[4])
+local held = redis.call('HMGET', KEYS[1], 'tk', 'ts')
+local tokens, last = tonumber(held[1]) or burst, tonumber(held[2]) or now
+if now > last then tokens = math.min(burst, tokens + (now - last) * rate / 1000) end
+local wait = 0
+if tokens >= cost then tokens = tokens - cost
+else wait = math.ceil((cost - tokens) * 1000 / rate) end
+redis.call('HSET', KEYS[1], 'tk', tostring(tokens), 'ts', tostring(math.max(now, last)))
+"""
+
+SESSION_SCRIPT = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
+    + _BUCKET
+    + """
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+local state = redis.call('HMGET', KEYS[1], 'm', 'mf', 'w')
+return {1, wait, state[1] or '', state[2] or '', state[3] or ''}
+"""
+)
+
+ADDRESS_SCRIPT = (
+    _BUCKET
+    + """
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return wait
+"""
+)
+
+
+@dataclass(frozen=True)
+class Touch:
+    """What the per-request touch found."""
+
+    exists: bool
+    wait_ms: int = 0
+    in_multi: bool = False
+    multi_failed: bool = False
+    watch: str = ""
+
+
+class RateLimited(Exception):
+    """Too many requests; ``retry_after`` is in whole seconds (at least 1)."""
+
+    def __init__(self, retry_after: float, scope: str) -> None:
+        super().__init__(f"rate limited ({scope}); retry after {retry_after:.0f} s")
+        self.retry_after = max(1, int(retry_after + 0.999))
+        self.scope = scope
+
+
+class SessionStore:
+    """Sessions, rate limits and progress, on the site's Redis."""
+
+    def __init__(self, redis: SiteRedis, keys: Keys, settings: Settings) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.settings = settings
+        self.ttl_ms = int(settings.sandbox_idle_hours * 3600 * 1000)
+        self._session_script = redis.register_script(SESSION_SCRIPT)
+        self._address_script = redis.register_script(ADDRESS_SCRIPT)
+
+    async def create(self, learner_id: str, address: str, kind: str) -> None:
+        """Record a new session, unless this address made too many this hour."""
+        counter = self.keys.ip_new_sessions(address)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incr(counter)
+        pipe.expire(counter, 3600, nx=True)
+        pipe.ttl(counter)
+        made, _, ttl = await pipe.execute()
+        if made > self.settings.sessions_per_ip_hour:
+            raise RateLimited(max(1, ttl), "new sandboxes per address per hour")
+        now = int(time.time())
+        session = self.keys.session(learner_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hset(session, mapping={"created": now, "kind": kind})
+        pipe.pexpire(session, self.ttl_ms)
+        pipe.zadd(self.keys.sandboxes, {learner_id: now})
+        await pipe.execute()
+
+    async def touch(self, learner_id: str, address: str, cost: int) -> Touch:
+        """Refresh the session, take ``cost`` tokens from both buckets; raise RateLimited."""
+        settings = self.settings
+        now_ms = int(time.time() * 1000)
+        cost = max(1, min(cost, settings.rate_burst))
+        pipe = self.redis.pipeline(transaction=False)
+        await self._session_script(
+            keys=[self.keys.session(learner_id), self.keys.progress(learner_id)],
+            args=[now_ms, settings.rate_per_second, settings.rate_burst, cost, self.ttl_ms],
+            client=pipe,  # type: ignore[arg-type]  # redis-py scripts accept pipelines
+        )
+        bucket_ttl = int(settings.ip_rate_burst / settings.ip_rate_per_second * 1000) + 1000
+        await self._address_script(
+            keys=[self.keys.ip_bucket(address)],
+            args=[now_ms, settings.ip_rate_per_second, settings.ip_rate_burst, 1, bucket_ttl],
+            client=pipe,  # type: ignore[arg-type]
+        )
+        pipe.zadd(self.keys.sandboxes, {learner_id: now_ms // 1000}, xx=True)
+        session, address_wait, _ = await pipe.execute()
+        if not session[0]:
+            return Touch(exists=False)
+        if address_wait:
+            raise RateLimited(int(address_wait) / 1000, "requests per client address")
+        if session[1]:
+            raise RateLimited(int(session[1]) / 1000, "commands per learner")
+        return Touch(True, 0, session[2] == b"1", session[3] == b"1", _text(session[4]))
+
+    async def exists(self, learner_id: str) -> bool:
+        """Whether the session is alive (no touch, no tokens)."""
+        return bool(await self.redis.exists(self.keys.session(learner_id)))
+
+    async def set_state(self, learner_id: str, **fields: str) -> None:
+        """Set (non-empty value) or clear (empty value) MULTI/WATCH state fields."""
+        session = self.keys.session(learner_id)
+        pipe = self.redis.pipeline(transaction=False)
+        present = {name: value for name, value in fields.items() if value}
+        if present:
+            pipe.hset(session, mapping=present)  # type: ignore[arg-type]
+        absent = [name for name, value in fields.items() if not value]
+        if absent:
+            pipe.hdel(session, *absent)
+        await pipe.execute()
+
+    async def delete(self, learner_id: str, *, keep_progress: bool = False) -> None:
+        """Forget the session (and its progress unless asked to keep it)."""
+        names = [self.keys.session(learner_id), self.keys.queue(learner_id)]
+        if not keep_progress:
+            names.append(self.keys.progress(learner_id))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.delete(*names)  # one slot: all carry the {id} hash tag
+        if not keep_progress:
+            pipe.zrem(self.keys.sandboxes, learner_id)
+        await pipe.execute()
+
+    async def progress(self, learner_id: str) -> set[str]:
+        """The exercises this learner has done, as ``slug/exercise`` strings."""
+        done = await self.redis.hkeys(self.keys.progress(learner_id))
+        return {_text(name) for name in done}
+
+    async def mark_done(self, learner_id: str, names: list[str]) -> None:
+        """Record exercises as done."""
+        if names:
+            progress = self.keys.progress(learner_id)
+            now = int(time.time())
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hset(progress, mapping=dict.fromkeys(names, now))
+            pipe.pexpire(progress, self.ttl_ms)
+            await pipe.execute()
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value or "")

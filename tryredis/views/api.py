@@ -1,0 +1,184 @@
+"""The JSON API v1: create a sandbox, run lines in it, delete it (DESIGN.md, "HTTP API v1").
+
+Status codes: 401 missing or unknown token, 403 cross-site or missing CSRF,
+413 body too large, 415 not JSON, 429 rate limited (with Retry-After), 503
+Redis unreachable. Nothing a learner types produces a 500: the engine turns
+every learner mistake into a result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tryredis.identity import new_learner_id
+from tryredis.repl.executor import ExecutorError
+from tryredis.sessions import RateLimited
+from tryredis.views.common import (
+    COOKIE,
+    client_address,
+    same_origin,
+    services_of,
+    set_learner_cookie,
+)
+
+MAX_LINES = 20
+
+
+class ApiError(Exception):
+    """An HTTP error answered as ``{"error": message}``."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def api_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    """The JSON error response every API failure uses."""
+    return JSONResponse(
+        {"error": message},
+        status_code=status,
+        headers={"cache-control": "no-store", **(headers or {})},
+    )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a learner id, and whether it came from the browser's cookie."""
+
+    learner_id: str
+    via_cookie: bool
+
+
+def identify(request: Request) -> Caller:
+    """Bearer token, or cookie plus CSRF token and same-origin; else 401/403."""
+    services = services_of(request)
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        learner_id = services.signer.unsign("token", token.strip())
+        if scheme.lower() != "bearer" or learner_id is None:
+            raise ApiError(401, "unknown or malformed token")
+        return Caller(learner_id, via_cookie=False)
+    learner_id = services.signer.unsign("cookie", request.cookies.get(COOKIE))
+    if learner_id is None:
+        raise ApiError(401, "missing token: POST /api/v1/sessions for one")
+    if not same_origin(request):
+        raise ApiError(403, "cross-site request refused")
+    if not services.signer.check_csrf(learner_id, request.headers.get("x-csrf-token")):
+        raise ApiError(403, "missing or wrong X-CSRF-Token header")
+    return Caller(learner_id, via_cookie=True)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The request's JSON body (415 if not JSON, 413 if over ``limit`` bytes, 400 if invalid)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, "send the body as application/json")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"the body is over {limit} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"the body is over {limit} bytes")
+    try:
+        return json.loads(body) if body else {}
+    except ValueError:
+        raise ApiError(400, "the body is not valid JSON") from None
+
+
+def _lines(payload: Any) -> list[str]:
+    if isinstance(payload, dict) and isinstance(payload.get("line"), str) and len(payload) == 1:
+        return [payload["line"]]
+    lines = payload.get("lines") if isinstance(payload, dict) and len(payload) == 1 else None
+    if isinstance(lines, list) and all(isinstance(x, str) for x in lines) and lines:
+        if len(lines) > MAX_LINES:
+            raise ApiError(400, f"at most {MAX_LINES} lines per request")
+        return lines
+    raise ApiError(400, 'send {"line": "..."} or {"lines": ["...", ...]}')
+
+
+def guarded(handler: Any) -> Any:
+    """Map ApiError, rate limits and Redis outages to their status codes."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            response: Response = await handler(request)
+            return response
+        except ApiError as error:
+            return api_error(error.status, error.message, error.headers)
+        except RateLimited as error:
+            return api_error(
+                429, f"too many requests: {error.scope}", {"retry-after": str(error.retry_after)}
+            )
+        except (RedisError, ExecutorError, OSError):
+            return api_error(503, "Redis is unreachable right now; try again in a moment.")
+
+    endpoint.__name__ = handler.__name__
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
+
+
+@guarded
+async def create_session(request: Request) -> Response:
+    """POST /api/v1/sessions: a new sandbox and its bearer token."""
+    await read_json(request, 1024)
+    services = services_of(request)
+    learner_id = new_learner_id()
+    await services.sessions.create(learner_id, client_address(request), "api")
+    token = services.signer.sign("token", learner_id)
+    return JSONResponse({"token": token}, status_code=201, headers={"cache-control": "no-store"})
+
+
+@guarded
+async def run(request: Request) -> Response:
+    """POST /api/v1/run: run one line or up to 20 lines in the caller's sandbox."""
+    caller = identify(request)
+    services = services_of(request)
+    line_limit = services.settings.line_max_bytes
+    lines = _lines(await read_json(request, MAX_LINES * (6 * line_limit + 16) + 64))
+    address = client_address(request)
+    touch = await services.sessions.touch(caller.learner_id, address, len(lines))
+    if not touch.exists:
+        if not caller.via_cookie:
+            raise ApiError(401, "unknown or expired token: POST /api/v1/sessions for a new one")
+        await services.sessions.create(caller.learner_id, address, "browser")
+        touch = await services.sessions.touch(caller.learner_id, address, len(lines))
+    sandbox = services.sandbox(caller.learner_id, touch)
+    results = [await sandbox.run(line) for line in lines]
+    return JSONResponse(
+        {"results": [{"line": r.line, "output": r.output, "kind": r.kind} for r in results]},
+        headers={"cache-control": "no-store"},
+    )
+
+
+@guarded
+async def delete_session(request: Request) -> Response:
+    """DELETE /api/v1/sessions/current: the sandbox, its keys and its session are gone."""
+    caller = identify(request)
+    services = services_of(request)
+    await services.sandbox_reset(caller.learner_id, keep_session=False)
+    response = Response(status_code=204, headers={"cache-control": "no-store"})
+    if caller.via_cookie:
+        set_learner_cookie(request, response, new_learner_id())
+    return response
+
+
+@guarded
+async def reset_sandbox(request: Request) -> Response:
+    """POST /sandbox/reset (browser): delete the learner's keys, keep their progress."""
+    caller = identify(request)
+    if not caller.via_cookie:
+        raise ApiError(403, "this action is for the browser; use DELETE /api/v1/sessions/current")
+    await services_of(request).sandbox_reset(caller.learner_id, keep_session=True)
+    return JSONResponse({"reset": True}, headers={"cache-control": "no-store"})

@@ -1,0 +1,142 @@
+"""HTML pages: the lesson list, a lesson beside the REPL, the REPL alone, and fragments."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tryredis.lessons import Lesson
+from tryredis.repl.engine import Sandbox
+from tryredis.repl.executor import ExecutorError
+from tryredis.repl.transactions import TransactionState
+from tryredis.views.common import browser_learner, services_of, set_learner_cookie
+
+log = logging.getLogger("tryredis.pages")
+
+
+async def _progress(request: Request, learner_id: str, is_new: bool) -> set[str] | None:
+    """Exercises done, or None when Redis cannot say right now (the page still renders)."""
+    if is_new:
+        return set()
+    try:
+        return await services_of(request).sessions.progress(learner_id)
+    except RedisError:
+        return None
+
+
+def _lesson_rows(request: Request, done: set[str] | None) -> list[dict[str, Any]]:
+    rows = []
+    for lesson in request.app.state.lessons:
+        ids = [f"{lesson.slug}/{e}" for e in lesson.exercise_ids]
+        rows.append(
+            {
+                "lesson": lesson,
+                "total": len(ids),
+                "done": sum(1 for name in ids if done and name in done),
+            }
+        )
+    return rows
+
+
+async def _page(request: Request, template: str, context: dict[str, Any]) -> Response:
+    """Render a personalised page: learner cookie, CSRF token, ETag, private caching."""
+    learner = browser_learner(request)
+    done = await _progress(request, learner.learner_id, learner.is_new)
+    context = {
+        **context,
+        "csrf_token": services_of(request).signer.csrf_token(learner.learner_id),
+        "lesson_rows": _lesson_rows(request, done),
+        "progress_known": done is not None,
+        "done": done or set(),
+    }
+    response: Response = request.app.state.templates.TemplateResponse(request, template, context)
+    if learner.is_new:
+        set_learner_cookie(request, response, learner.learner_id)
+    return conditional(request, response)
+
+
+def conditional(request: Request, response: Response) -> Response:
+    """Add an ETag; answer 304 with no body when the client already has this version."""
+    etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+    response.headers["etag"] = etag
+    response.headers["cache-control"] = "private, no-cache"
+    response.headers["vary"] = "Cookie"
+    wanted = [
+        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
+    ]
+    if etag in wanted or "*" in wanted:
+        headers = {
+            k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")
+        }
+        return Response(status_code=304, headers=headers)
+    return response
+
+
+async def index(request: Request) -> Response:
+    """The list of lessons with each one's progress."""
+    return await _page(request, "index.html", {})
+
+
+def _lesson_or_404(request: Request, slug: str) -> Lesson:
+    lesson: Lesson | None = request.app.state.lessons.get(slug)
+    if lesson is None:
+        raise HTTPException(status_code=404, detail="No such lesson.")
+    return lesson
+
+
+async def lesson(request: Request) -> Response:
+    """A lesson beside the REPL, with previous/next navigation."""
+    found = _lesson_or_404(request, request.path_params["slug"])
+    before, after = request.app.state.lessons.neighbours(found)
+    return await _page(request, "lesson.html", {"lesson": found, "previous": before, "next": after})
+
+
+async def repl_page(request: Request) -> Response:
+    """The REPL on its own page."""
+    return await _page(request, "repl.html", {})
+
+
+async def exercises(request: Request) -> Response:
+    """Fragment: check this lesson's exercises in the learner's sandbox and show their state."""
+    found = _lesson_or_404(request, request.path_params["slug"])
+    learner = browser_learner(request)
+    services = services_of(request)
+    status: dict[str, str] = {}
+    try:
+        done = set() if learner.is_new else await services.sessions.progress(learner.learner_id)
+        if not learner.is_new and await services.sessions.exists(learner.learner_id):
+            # Checks run outside any MULTI the learner has open: they must not be queued.
+            sandbox = Sandbox(services.runtime, learner.learner_id, TransactionState())
+            newly = []
+            for exercise in found.exercises:
+                name = f"{found.slug}/{exercise.id}"
+                if name in done:
+                    continue
+                results = [await sandbox.run(check.command) for check in exercise.checks]
+                if all(c.passes(r.output) for c, r in zip(exercise.checks, results, strict=True)):
+                    newly.append(name)
+            await services.sessions.mark_done(learner.learner_id, newly)
+            done |= set(newly)
+        for exercise in found.exercises:
+            status[exercise.id] = "done" if f"{found.slug}/{exercise.id}" in done else "todo"
+    except (RedisError, ExecutorError):
+        status = dict.fromkeys(found.exercise_ids, "unknown")
+    total = len(found.exercises)
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        "_exercise_status.html",
+        {
+            "lesson": found,
+            "status": status,
+            "total": total,
+            "done_count": sum(1 for s in status.values() if s == "done"),
+        },
+    )
+    response.headers["cache-control"] = "no-store"
+    return response
