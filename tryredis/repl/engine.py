@@ -1,0 +1,210 @@
+"""One learner's sandbox: a typed line in, the text redis-cli would print out.
+
+``Sandbox.run(line)`` splits the line like redis-cli, resolves the command in
+the table, checks limits, rewrites keys into the learner's namespace, runs it
+(or emulates it), strips the namespace from the reply, and formats it.
+
+Result kinds (DESIGN.md): ``reply`` and ``error`` are what Redis itself would
+answer, ``refused`` is the sandbox's own policy, ``parse`` is a line that cannot
+be split.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from tryredis.keys import Keys
+from tryredis.repl.emulated import Emulated
+from tryredis.repl.executor import Executor, ExecutorError
+from tryredis.repl.formatter import format_reply
+from tryredis.repl.help import help_text
+from tryredis.repl.keyindex import KeyIndex
+from tryredis.repl.limits import check_limits, needs_check
+from tryredis.repl.namespace import Namespace, NamespaceLeak
+from tryredis.repl.replies import ErrorReply, Reply
+from tryredis.repl.table import Analysis, CommandError, CommandSpec, Refusal, resolve
+from tryredis.repl.tokenizer import LineRejected, ParseError, split_line
+from tryredis.repl.transactions import Transactions, TransactionState
+from tryredis.sessions import SessionStore
+from tryredis.settings import Settings
+
+log = logging.getLogger("tryredis.engine")
+
+Kind = Literal["reply", "error", "refused", "parse"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one line printed: the API's ``{"line", "output", "kind"}``."""
+
+    line: str
+    output: str
+    kind: Kind
+
+
+@dataclass
+class Runtime:
+    """What every sandbox of this process shares: settings, key names, pools, sessions."""
+
+    settings: Settings
+    keys: Keys
+    executor: Executor
+    blocking: Executor
+    sessions: SessionStore
+
+
+class Sandbox:
+    """The REPL for one learner, for the duration of one request."""
+
+    def __init__(self, runtime: Runtime, learner_id: str, state: TransactionState) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.learner_id = learner_id
+        self.namespace = Namespace(runtime.keys.namespace(learner_id))
+        index_key = runtime.keys.index(learner_id).encode()
+        self.index = KeyIndex(runtime.executor, self.namespace, index_key)
+        self.emulated = Emulated(self.index, self.settings.pattern_max_bytes)
+        self.transactions = Transactions(self, state)
+
+    async def run(self, line: str) -> Result:
+        """Run one typed line; never raises for anything a learner types."""
+        try:
+            args = split_line(
+                line, max_bytes=self.settings.line_max_bytes, max_args=self.settings.args_max
+            )
+        except ParseError as error:
+            return Result(line, str(error), "parse")
+        except LineRejected as error:
+            return Result(line, refused(str(error)), "refused")
+        if not args:
+            return Result(line, "", "reply")
+        if args[0].lower() == b"help":
+            return Result(line, help_text(args[1:]), "reply")
+        try:
+            reply = await self.execute(args)
+        except CommandError as error:
+            return Result(line, format_reply(ErrorReply(str(error).encode())), "error")
+        except Refusal as error:
+            return Result(line, refused(str(error)), "refused")
+        except ExecutorError as error:
+            note = " The command may or may not have run." if error.maybe_ran else ""
+            return Result(line, refused(error.message + note), "refused")
+        except NamespaceLeak:
+            return Result(line, refused("internal error: the reply was withheld"), "refused")
+        except Exception:  # a bug must cost one line, not the request: log it, answer plainly
+            log.exception("unexpected error running %r", line)
+            return Result(line, refused("internal error; it has been logged"), "refused")
+        kind: Kind = "error" if isinstance(reply, ErrorReply) else "reply"
+        return Result(line, format_reply(reply), kind)
+
+    async def execute(self, args: list[bytes]) -> Reply:
+        """Resolve and run parsed arguments; raise CommandError/Refusal/ExecutorError."""
+        transactions = self.transactions
+        try:
+            spec = resolve(args)
+        except (CommandError, Refusal) as error:
+            if transactions.state.in_multi:
+                await transactions.fail()
+            raise error from None
+        if transactions.state.in_multi and spec.name not in Transactions.IMMEDIATE:
+            return await transactions.queue(spec, args)
+        if spec.handler == "transaction":
+            return await transactions.command(spec, args)
+        if spec.handler == "emulated":
+            if spec.name in ("flushdb", "flushall"):
+                await transactions.touch_all_watched()
+            return await self.emulated.run(spec.name, args)
+        if spec.handler == "pubsub":
+            return await self.publish(spec, args)
+        analysis = spec.analyze(args, self.settings)
+        return await self.run_redis(analysis, args)
+
+    async def run_redis(self, analysis: Analysis, args: list[bytes]) -> Reply:
+        """Run an analysed command on Redis within the learner's namespace and limits."""
+        spec = analysis.spec
+        if needs_check(analysis):
+            await check_limits(analysis, args, self.namespace, self.index, self.settings)
+        command = self.rewrite(analysis, args)
+        writes = written_keys(analysis, args)
+        extra = [*self.transactions.bumps(writes), *self.index.measure_commands(writes)]
+        if analysis.timeout is not None:
+            reply = await self.run_blocking(command)
+            tail = await self.runtime.executor.run(extra) if extra else []
+        else:
+            replies = await self.runtime.executor.run([command, *extra])
+            reply, tail = replies[0], replies[1:]
+        if writes:
+            await self.index.record(writes, tail[len(tail) - len(writes) :])
+        return self.check_reply_size(self.namespace.strip_reply(spec.name, reply))
+
+    def rewrite(self, analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
+        """The command as sent: canonical name, keys and channels prefixed, timeout clamped."""
+        positions = [k.index for k in analysis.keys] + list(analysis.channels)
+        command = self.namespace.rewrite(args, positions)
+        if analysis.timeout is not None:
+            at, unit = analysis.timeout.index, analysis.timeout.unit
+            command[at] = clamp_timeout(command[at], unit, self.settings.block_max_seconds)
+        return command
+
+    async def run_blocking(self, command: list[bytes]) -> Reply:
+        """A blocking command: one in flight per learner, on its own small pool."""
+        sessions = self.runtime.sessions
+        marker = self.runtime.keys.blocking(self.learner_id)
+        ttl_ms = int((self.settings.block_max_seconds + 5) * 1000)
+        if not await sessions.redis.set(marker, 1, nx=True, px=ttl_ms):
+            raise Refusal(
+                "another blocking command of yours is still waiting; the sandbox runs one at a time"
+            )
+        try:
+            (reply,) = await self.runtime.blocking.run([command])
+        finally:
+            await sessions.redis.delete(marker)
+        return reply
+
+    async def publish(self, spec: CommandSpec, args: list[bytes]) -> Reply:
+        """PUBLISH into the learner's own channels; subscriptions stream elsewhere."""
+        if spec.name != "publish":
+            raise Refusal(
+                f"{spec.name.upper()} streams messages: open the REPL page's "
+                "subscription panel (the API answers one reply per command)"
+            )
+        analysis = spec.analyze(args, self.settings)
+        (reply,) = await self.runtime.executor.run([self.rewrite(analysis, args)])
+        return self.namespace.strip_reply(spec.name, reply)
+
+    def check_reply_size(self, reply: Reply) -> Reply:
+        """Withhold a reply with more top-level items than the limit."""
+        limit = self.settings.reply_max_items
+        if isinstance(reply, list) and len(reply) > limit:
+            raise Refusal(
+                f"the reply has {len(reply)} items; the limit is {limit} items per reply "
+                f"(TRYREDIS_REPLY_MAX_ITEMS): read it in parts (a range, COUNT or a SCAN)"
+            )
+        return reply
+
+
+def written_keys(analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
+    """The learner key names a command may write, once each, in order."""
+    return list(dict.fromkeys(args[k.index] for k in analysis.keys if k.write))
+
+
+def clamp_timeout(raw: bytes, unit: str, cap_seconds: float) -> bytes:
+    """0 or more than the cap becomes the cap; invalid or negative values go to Redis as typed."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return raw
+    cap = cap_seconds if unit == "s" else cap_seconds * 1000
+    if value < 0 or value != value:
+        return raw
+    if value == 0 or value > cap:
+        return (f"{cap:g}" if unit == "s" else str(int(cap))).encode()
+    return raw
+
+
+def refused(message: str) -> str:
+    """How a refusal prints in the REPL."""
+    return f"(refused) {message}"

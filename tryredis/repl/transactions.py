@@ -1,0 +1,258 @@
+"""MULTI/EXEC/DISCARD and WATCH/UNWATCH with Redis's semantics, without sharing connections.
+
+The queue lives in Redis (``P s:{id}.q``) so any worker can take the EXEC; EXEC
+sends ``MULTI``, the queued commands and ``EXEC`` as one atomic batch. Commands
+refused while queuing mark the transaction failed, so EXEC answers EXECABORT,
+as Redis does for commands it rejects at queue time; errors Redis would only
+raise when running a command (a bad ``numkeys``) keep their place in EXEC's reply.
+
+WATCH is emulated with write versions: while a learner watches keys, every
+write the sandbox runs for them increments the written keys' versions
+(``P u:{id}.ver``). At EXEC the versions and existence of the watched keys are
+compared with what WATCH recorded, under a real Redis WATCH on one pooled
+connection until the batch's EXEC, so nothing can slip in between. A change,
+or a watched key that existed and is gone (deleted or expired), aborts: EXEC
+answers nil. Since only the sandbox writes a learner's keys, this sees every
+change Redis's WATCH would; it differs only for writes that change nothing
+(``SADD`` of a present member), which Redis ignores and this counts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from tryredis.repl.executor import Command
+from tryredis.repl.limits import check_limits, needs_check
+from tryredis.repl.replies import ErrorReply, Reply, Status
+from tryredis.repl.table import CommandError, CommandSpec, KeyRef, Refusal, resolve
+
+if TYPE_CHECKING:
+    from tryredis.repl.engine import Sandbox
+
+OK = Status(b"OK")
+QUEUED = Status(b"QUEUED")
+EXECABORT = ErrorReply(b"EXECABORT Transaction discarded because of previous errors.")
+
+
+@dataclass
+class TransactionState:
+    """A learner's MULTI and WATCH state, loaded with the session at each request."""
+
+    in_multi: bool = False
+    failed: bool = False
+    watched: dict[bytes, tuple[int, bool]] = field(
+        default_factory=dict
+    )  # key -> (version, existed)
+
+    @classmethod
+    def load(cls, in_multi: bool, failed: bool, watch_json: str) -> TransactionState:
+        """From the session hash's ``m``, ``mf`` and ``w`` fields."""
+        watched: dict[bytes, tuple[int, bool]] = {}
+        if watch_json:
+            for name, version, existed in json.loads(watch_json):
+                watched[name.encode("latin-1")] = (int(version), bool(existed))
+        return cls(in_multi, failed, watched)
+
+    def watch_json(self) -> str:
+        """The ``w`` field (empty when nothing is watched)."""
+        if not self.watched:
+            return ""
+        rows = [[k.decode("latin-1"), v, e] for k, (v, e) in self.watched.items()]
+        return json.dumps(rows)
+
+
+class Transactions:
+    """Transaction commands for one sandbox."""
+
+    IMMEDIATE: ClassVar[frozenset[str]] = frozenset({"exec", "discard", "multi", "watch"})
+    """Commands that run at once even inside MULTI (everything else is queued)."""
+
+    def __init__(self, sandbox: Sandbox, state: TransactionState) -> None:
+        self.sandbox = sandbox
+        self.state = state
+        runtime = sandbox.runtime
+        self.sessions = runtime.sessions
+        self.queue_key = runtime.keys.queue(sandbox.learner_id)
+        self.versions_key = runtime.keys.versions(sandbox.learner_id).encode()
+
+    async def _save(self) -> None:
+        await self.sessions.set_state(
+            self.sandbox.learner_id,
+            m="1" if self.state.in_multi else "",
+            mf="1" if self.state.failed else "",
+            w=self.state.watch_json(),
+        )
+
+    async def command(self, spec: CommandSpec, args: Sequence[bytes]) -> Reply:
+        """MULTI, EXEC, DISCARD, WATCH or UNWATCH (outside the queue)."""
+        name = spec.name
+        if name == "multi":
+            if self.state.in_multi:
+                return ErrorReply(b"ERR MULTI calls can not be nested")
+            self.state.in_multi, self.state.failed = True, False
+            await self.sessions.redis.delete(self.queue_key)
+            await self._save()
+            return OK
+        if name == "exec":
+            if not self.state.in_multi:
+                return ErrorReply(b"ERR EXEC without MULTI")
+            return await self.exec()
+        if name == "discard":
+            if not self.state.in_multi:
+                return ErrorReply(b"ERR DISCARD without MULTI")
+            await self._reset()
+            return OK
+        if name == "watch":
+            if self.state.in_multi:
+                return ErrorReply(b"ERR WATCH inside MULTI is not allowed")
+            return await self.watch(spec.analyze(args, self.sandbox.settings).keys, args)
+        self.state.watched.clear()  # UNWATCH
+        await self._save()
+        return OK
+
+    async def _reset(self) -> None:
+        self.state.in_multi = self.state.failed = False
+        self.state.watched.clear()
+        await self.sessions.redis.delete(self.queue_key)
+        await self._save()
+
+    async def fail(self) -> None:
+        """A command was rejected while queuing: EXEC will answer EXECABORT."""
+        if not self.state.failed:
+            self.state.failed = True
+            await self._save()
+
+    async def queue(self, spec: CommandSpec, args: Sequence[bytes]) -> Reply:
+        """Check a command as Redis would at queue time, store it, answer QUEUED."""
+        try:
+            if spec.handler in ("emulated", "pubsub") and spec.name != "publish":
+                raise Refusal(
+                    f"{spec.name.upper()} cannot be queued in a transaction in this sandbox"
+                )
+            entry: dict[str, object] = {"a": [a.decode("latin-1") for a in args]}
+            try:
+                if spec.handler != "transaction":
+                    spec.analyze(args, self.sandbox.settings)
+            except CommandError as error:  # Redis would report it inside EXEC's reply
+                entry = {"e": str(error)}
+            length = await self.sessions.redis.llen(self.queue_key)
+            limit = self.sandbox.settings.multi_max_commands
+            if length >= limit:
+                raise Refusal(
+                    f"the transaction already holds {length} commands; the limit is {limit} "
+                    "(TRYREDIS_MULTI_MAX_COMMANDS)"
+                )
+        except Refusal:
+            await self.fail()
+            raise
+        await self.sessions.redis.rpush(self.queue_key, json.dumps(entry))
+        return QUEUED
+
+    async def watch(self, keys: Sequence[KeyRef], args: Sequence[bytes]) -> Reply:
+        """Record the current version and existence of each key not yet watched."""
+        names = [args[k.index] for k in keys]
+        fresh = list(dict.fromkeys(n for n in names if n not in self.state.watched))
+        if fresh:
+            ns = self.sandbox.namespace
+            replies = await self.sandbox.runtime.executor.run(
+                [(b"HMGET", self.versions_key, *fresh), *((b"EXISTS", ns.key(n)) for n in fresh)]
+            )
+            versions = replies[0] if isinstance(replies[0], list) else [None] * len(fresh)
+            for name, version, exists in zip(fresh, versions, replies[1:], strict=True):
+                self.state.watched[name] = (_version(version), exists == 1)
+            await self._save()
+        return OK
+
+    def bumps(self, writes: Sequence[bytes]) -> list[Command]:
+        """Commands that record writes to keys while a WATCH is active."""
+        if not self.state.watched or not writes:
+            return []
+        return [(b"HINCRBY", self.versions_key, name, b"1") for name in writes]
+
+    async def touch_all_watched(self) -> None:
+        """FLUSHALL/FLUSHDB touch every watched key."""
+        if self.state.watched:
+            await self.sandbox.runtime.executor.run(self.bumps(list(self.state.watched)))
+
+    async def exec(self) -> Reply:
+        """EXEC: run the queue as one MULTI/EXEC batch (or EXECABORT, or nil after a WATCH)."""
+        raw = await self.sessions.redis.lrange(self.queue_key, 0, -1)
+        failed, watched = self.state.failed, dict(self.state.watched)
+        await self._reset()
+        if failed:
+            return EXECABORT
+        sandbox = self.sandbox
+        entries = [json.loads(item) for item in raw]
+        planned: list[tuple[CommandSpec, list[bytes]] | ErrorReply] = []
+        for entry in entries:
+            if "e" in entry:
+                planned.append(ErrorReply(entry["e"].encode()))
+                continue
+            args = [a.encode("latin-1") for a in entry["a"]]
+            planned.append((resolve(args), args))
+        commands: list[Command] = []
+        writes: list[bytes] = []
+        for item in planned:
+            if isinstance(item, ErrorReply):
+                continue
+            spec, args = item
+            if spec.handler == "transaction":  # a queued UNWATCH runs as itself
+                commands.append((spec.name.upper().encode(),))
+                continue
+            analysis = spec.analyze(args, sandbox.settings)
+            if needs_check(analysis):
+                await check_limits(
+                    analysis, args, sandbox.namespace, sandbox.index, sandbox.settings
+                )
+            command = sandbox.rewrite(analysis, args)
+            commands.append(command)
+            writes += [args[k.index] for k in analysis.keys if k.write]
+        writes = list(dict.fromkeys(writes))
+        reply = await self._send(commands, writes, watched)
+        if not isinstance(reply, list):
+            return reply
+        results = iter(reply)
+        combined: list[Reply] = []
+        for item in planned:
+            if isinstance(item, ErrorReply):
+                combined.append(item)
+            else:
+                combined.append(sandbox.namespace.strip_reply(item[0].name, next(results)))
+        return combined
+
+    async def _send(
+        self, commands: list[Command], writes: list[bytes], watched: dict[bytes, tuple[int, bool]]
+    ) -> Reply:
+        sandbox = self.sandbox
+        ns = sandbox.namespace
+        measure = sandbox.index.measure_commands(writes)
+        batch: list[Command] = [(b"MULTI",), *commands, (b"EXEC",), *measure]
+        async with sandbox.runtime.executor.hold() as held:
+            if watched:
+                names = list(watched)
+                real = [ns.key(n) for n in names]
+                replies = await held.run(
+                    [
+                        (b"WATCH", self.versions_key, *real),
+                        (b"HMGET", self.versions_key, *names),
+                        *((b"EXISTS", key) for key in real),
+                    ]
+                )
+                versions = replies[1] if isinstance(replies[1], list) else []
+                for name, version, exists in zip(names, versions, replies[2:], strict=False):
+                    before_version, existed = watched[name]
+                    if _version(version) != before_version or (existed and exists != 1):
+                        await held.run([(b"UNWATCH",)])
+                        return None
+            replies = await held.run(batch)
+        exec_reply = replies[len(commands) + 1]
+        if writes:
+            await sandbox.index.record(writes, replies[len(replies) - len(writes) :])
+        return exec_reply
+
+
+def _version(value: Reply) -> int:
+    return int(value) if isinstance(value, bytes) and value.isdigit() else 0
