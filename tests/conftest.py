@@ -7,9 +7,11 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.redis_servers import RedisServer, running_redis
+from tests.support.redis_servers import REDIS_SERVER, RedisServer, running_redis
 from tryredis.app import create_app
 from tryredis.settings import Settings
+
+requires_redis = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed")
 
 # Generous limits so tests measure behaviour, not the rate limiter (tests of the
 # limiter set their own).

@@ -1,0 +1,291 @@
+"""The ``tryredis`` command: argument parsing, ``acl``, start-up checks and ``serve``."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.support.redis_servers import RedisServer
+from tryredis import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = ["get", "set", "object|encoding"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test's environment without any TRYREDIS_* variable, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRYREDIS_")}
+    return env | extra
+
+
+def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python server.py ARGS`` in an empty directory (no .env), as a user would run it."""
+    command = [sys.executable, str(ROOT / "server.py"), *args]
+    return subprocess.run(command, cwd=tmp_path, env=clean_env(**env), capture_output=True,
+                          text=True, timeout=30)  # fmt: skip
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on (right now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def tcp_server(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A local TCP server calling ``handle`` for each connection; yields its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                handle(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(10)
+        listener.close()
+
+
+def fake_redis(hello_reply: bytes) -> Callable[[socket.socket], None]:
+    """A handler speaking just enough RESP: OK to CLIENT, ``hello_reply`` to HELLO."""
+
+    def handle(conn: socket.socket) -> None:
+        stream = conn.makefile("rb")
+        while header := stream.readline():
+            args = []
+            for _ in range(int(header[1:])):
+                stream.readline()  # $length
+                args.append(stream.readline().strip().upper())
+            conn.sendall(hello_reply if args[0] == b"HELLO" else b"+OK\r\n")
+        stream.close()
+
+    return handle
+
+
+def test_parser_accepts_options_before_or_after_serve() -> None:
+    parse = cli.build_parser().parse_args
+    assert parse([]).command is None
+    assert parse(["--port", "9000", "serve"]).port == 9000
+    assert parse(["serve", "--port", "9001", "--workers", "2"]).workers == 2
+    assert parse(["--host", "::1", "serve", "--port", "1"]).host == "::1"
+
+
+def test_acl_prints_users_limits_and_urls(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "sandbox_command_names", lambda: COMMANDS)
+    for name in [k for k in os.environ if k.startswith("TRYREDIS_")]:
+        monkeypatch.delenv(name)
+    assert cli.main(["acl"]) == 0
+    out = capsys.readouterr().out
+    site_pw = re.search(r"ACL SETUSER tryredis-site reset on >(\S+) ", out)
+    sandbox_pw = re.search(
+        r"ACL SETUSER tryredis-sandbox reset on >(\S+) .* \+object\|encoding", out
+    )
+    assert site_pw is not None
+    assert sandbox_pw is not None
+    assert f"TRYREDIS_REDIS_URL=redis://tryredis-site:{site_pw[1]}@HOST:6379/0\n" in out
+    assert (
+        f"TRYREDIS_SANDBOX_REDIS_URL=redis://tryredis-sandbox:{sandbox_pw[1]}@HOST:6379/0\n" in out
+    )
+    assert "CONFIG SET maxmemory-policy noeviction\n" in out
+    assert "ACL SETUSER default reset off" in out
+
+
+def test_acl_uses_the_command_table(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, "acl")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"ACL SETUSER tryredis-sandbox .*-@all .*\+get\b", done.stdout)
+
+
+@pytest.mark.parametrize("args", [(), ("serve",), ("acl",)])
+def test_bad_setting_is_one_line_and_status_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    done = run_cli(tmp_path, *args, TRYREDIS_RATE_BURST="abc")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["tryredis: TRYREDIS_RATE_BURST='abc' is not a whole number"]
+    assert done.stdout == ""
+
+
+def test_unreachable_redis(tmp_path: Path) -> None:
+    started = time.monotonic()
+    url = f"redis://tryredis-site:s3cret@127.0.0.1:{free_port()}/0"
+    done = run_cli(tmp_path, TRYREDIS_REDIS_URL=url)
+    assert time.monotonic() - started < 5
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("tryredis: TRYREDIS_REDIS_URL=redis://tryredis-site:***@127.0.0.1:")
+    assert "cannot connect" in line
+    assert "Connection refused" in line
+    assert "s3cret" not in line
+
+
+def test_not_a_redis_server(tmp_path: Path) -> None:
+    def http(conn: socket.socket) -> None:
+        conn.recv(1024)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    with tcp_server(http) as port:
+        done = run_cli(tmp_path, TRYREDIS_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert "TRYREDIS_REDIS_URL=redis://127.0.0.1:" in line
+    assert "not a Redis server" in line
+
+
+@pytest.mark.slow
+def test_silent_server_times_out_within_5_seconds(tmp_path: Path) -> None:
+    def silent(conn: socket.socket) -> None:
+        conn.recv(1024)
+        time.sleep(7)
+
+    with tcp_server(silent) as port:
+        started = time.monotonic()
+        done = run_cli(tmp_path, TRYREDIS_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+        took = time.monotonic() - started
+    assert done.returncode == 2
+    assert took < 7  # 5 s of checks plus the interpreter's start
+    [line] = done.stderr.splitlines()
+    assert "TRYREDIS_REDIS_URL" in line
+    assert "timed out" in line
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (b"-ERR unknown command 'HELLO'\r\n", "too old"),
+        # redis-py 8 opens with HELLO 3, so Redis 6.2 answers with a RESP3 map.
+        (b"%3\r\n+server\r\n+redis\r\n+version\r\n+6.2.6\r\n+proto\r\n:3\r\n", "6.2.6 is too old"),
+    ],
+)
+def test_old_redis_is_refused(tmp_path: Path, reply: bytes, expected: str) -> None:
+    with tcp_server(fake_redis(reply)) as port:
+        done = run_cli(tmp_path, TRYREDIS_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert "TRYREDIS_REDIS_URL" in line
+    assert expected in line
+
+
+def test_check_redis_accepts_redis_7(redis_server: RedisServer) -> None:
+    version = cli.check_redis("TRYREDIS_REDIS_URL", redis_server.url, time.monotonic() + 5)
+    assert int(version.split(".")[0]) >= 7
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, their children ...), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def command_line(pid: int) -> str:
+    """``pid``'s command line ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def get(url: str) -> int:
+    """The status of GET ``url``."""
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (http://127.0.0.1 only)
+        return int(response.status)
+
+
+@contextmanager
+def serving(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
+    """``tryredis serve`` on a free port with an embedded Redis; yields (process, port, socket)."""
+    port = free_port()
+    log = (tmp_path / "stderr.txt").open("w")
+    process = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "serve", "--port",
+                                str(port), *args], cwd=tmp_path, env=clean_env(),
+                               stdout=subprocess.PIPE, stderr=log, text=True)  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        found = re.fullmatch(r"tryredis: serving on http://127\.0\.0\.1:(\d+) "
+                             r"\(embedded Redis on (\S+)\)\n", first)  # fmt: skip
+        assert found, first + (tmp_path / "stderr.txt").read_text()
+        assert int(found[1]) == port
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert get(f"http://127.0.0.1:{port}/healthz") == 200
+                break
+            except OSError:
+                assert process.poll() is None, (tmp_path / "stderr.txt").read_text()
+                assert time.monotonic() < deadline, "the site did not answer within 20 s"
+                time.sleep(0.1)
+        yield process, port, Path(found[2])
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
+        log.close()
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds child processes in /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_serve_then_stop_leaves_nothing(tmp_path: Path, signum: int) -> None:
+    with serving(tmp_path) as (process, port, sock):
+        assert get(f"http://127.0.0.1:{port}/") == 200
+        servers = [p for p in descendants(process.pid) if "redis-server" in command_line(p)]
+        assert len(servers) == 1
+        assert sock.is_socket()
+        process.send_signal(signum)
+        assert process.wait(15) == 0, (tmp_path / "stderr.txt").read_text()
+    assert command_line(servers[0]) == ""
+    assert not sock.parent.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+def test_killed_cli_leaves_no_process(tmp_path: Path) -> None:
+    with serving(tmp_path, "--workers", "2") as (process, _port, _sock):
+        below = descendants(process.pid)
+        assert any("redis-server" in command_line(p) for p in below)
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 5
+        while any(command_line(p) for p in below):
+            left = {p: command_line(p) for p in below if command_line(p)}
+            assert time.monotonic() < deadline, f"still running after the CLI was killed: {left}"
+            time.sleep(0.05)

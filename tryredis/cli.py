@@ -1,0 +1,187 @@
+"""The ``tryredis`` command: ``serve`` (the default) and ``acl``.
+
+``serve`` starts the embedded redis-server when ``TRYREDIS_REDIS_URL`` is unset (or
+checks the configured Redis), exports the Redis URLs to the environment the uvicorn
+workers build their app from, runs uvicorn, and stops the embedded Redis last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+import uvicorn
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from tryredis.embedded import EmbeddedRedis, EmbeddedRedisError
+from tryredis.processes import PARENT_PID_ENV
+from tryredis.redisconf import check_maxmemory, external_setup_text
+from tryredis.settings import Settings, SettingsError
+
+CHECK_SECONDS = 5.0  # all start-up checks of an external Redis together
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StartupError(RuntimeError):
+    """tryredis cannot start; the message is one line for the terminal."""
+
+
+def sandbox_command_names() -> list[str]:
+    """The sandbox's commands for its ACL user, from the command table."""
+    # Imported here: the CLI (and `tryredis acl`) must not pay for the whole engine.
+    try:
+        table = importlib.import_module("tryredis.repl.table")
+    except ModuleNotFoundError as exc:
+        if exc.name != "tryredis.repl.table":
+            raise
+        raise StartupError("the sandbox's command table (tryredis.repl.table) is missing") from None
+    names = table.acl_command_names
+    return list(names() if callable(names) else names)
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for messages)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
+def check_redis(env_name: str, url: str, deadline: float) -> str:
+    """Check ``url`` answers as Redis 7+ before ``deadline`` (monotonic); return its version."""
+    where = f"{env_name}={redacted(url)}"
+    remaining = max(deadline - time.monotonic(), 0.1)
+    client = redis.Redis.from_url(url, socket_connect_timeout=remaining, socket_timeout=remaining,
+                                  retry=Retry(NoBackoff(), 0))  # fmt: skip
+    try:
+        # HELLO (without a protocol switch) gives the version to any user: ACLs cannot deny it.
+        reply = client.execute_command("HELLO")  # type: ignore[no-untyped-call]
+    except redis.AuthenticationError as exc:
+        raise StartupError(f"{where}: authentication failed: {exc}") from None
+    except redis.TimeoutError:
+        raise StartupError(f"{where}: no answer within {CHECK_SECONDS:g} s (timed out)") from None
+    except redis.ConnectionError as exc:
+        raise StartupError(f"{where}: cannot connect: {exc}") from None
+    except redis.InvalidResponse as exc:
+        raise StartupError(f"{where}: not a Redis server ({exc})") from None
+    except redis.ResponseError as exc:  # HELLO is unknown before Redis 6
+        raise StartupError(f"{where}: Redis too old (tryredis needs 7.0 or newer): {exc}") from None
+    finally:
+        client.close()
+    info = reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
+    raw = info.get(b"version", info.get("version", b""))
+    version = raw.decode() if isinstance(raw, bytes) else str(raw)
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        raise StartupError(f"{where}: not a Redis server (version {version!r})") from None
+    if major < 7:
+        raise StartupError(f"{where}: Redis {version} is too old: tryredis needs 7.0 or newer")
+    return version
+
+
+def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM takes Ctrl-C's path: uvicorn shuts down gracefully, then `finally` runs.
+    raise KeyboardInterrupt
+
+
+def _site_address(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    """Start Redis if needed, run uvicorn, stop everything on Ctrl-C or SIGTERM."""
+    previous = {signum: signal.signal(signum, _stop_on_signal) for signum in STOP_SIGNALS}
+    embedded: EmbeddedRedis | None = None
+    where = ""
+    try:
+        deadline = time.monotonic() + CHECK_SECONDS
+        if settings.redis_url is None:
+            check_maxmemory(settings.embedded_maxmemory)
+            embedded = EmbeddedRedis(settings, sandbox_command_names())
+            embedded.start()
+            embedded.supervise()
+            # Workers build their app from the environment (tryredis.asgi), so they inherit these.
+            os.environ["TRYREDIS_REDIS_URL"] = embedded.site_url
+            where = f" (embedded Redis on {embedded.socket_path})"
+        else:
+            check_redis("TRYREDIS_REDIS_URL", settings.redis_url, deadline)
+        if settings.sandbox_redis_url is not None:
+            check_redis("TRYREDIS_SANDBOX_REDIS_URL", settings.sandbox_redis_url, deadline)
+        elif embedded is not None:
+            os.environ["TRYREDIS_SANDBOX_REDIS_URL"] = embedded.sandbox_url
+        os.environ[PARENT_PID_ENV] = str(os.getpid())  # workers die with us (die_with_parent)
+        print(f"tryredis: serving on {_site_address(host, port)}{where}", flush=True)
+        uvicorn.run("tryredis.asgi:app", host=host, port=port, workers=workers,
+                    proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                    log_level=settings.log_level, access_log=False)  # fmt: skip
+    except KeyboardInterrupt:
+        pass
+    except (StartupError, EmbeddedRedisError, SettingsError) as exc:
+        print(f"tryredis: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        # A second Ctrl-C must not cut the clean-up short and leave redis-server behind.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        if embedded is not None:
+            embedded.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: ``tryredis [serve] [--host H] [--port P] [--workers N]``, ``acl``."""
+
+    def add_serve_options(parser: argparse.ArgumentParser, default: object) -> None:
+        parser.add_argument("--host", default=default, help="address to listen on")
+        parser.add_argument("--port", type=int, default=default, help="port to listen on")
+        parser.add_argument("--workers", type=int, default=default, help="web worker processes")
+
+    parser = argparse.ArgumentParser(prog="tryredis", description=__doc__.splitlines()[0])
+    add_serve_options(parser, None)
+    commands = parser.add_subparsers(dest="command")
+    # SUPPRESS: options not given after `serve` must not reset ones given before it.
+    add_serve_options(commands.add_parser("serve", help="run the site (default)"),
+                      argparse.SUPPRESS)  # fmt: skip
+    commands.add_parser("acl", help="print the ACL users and settings for an external Redis")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tryredis`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        host = settings.host if args.host is None else args.host
+        port = settings.port if args.port is None else args.port
+        workers = settings.workers if args.workers is None else args.workers
+        if not 0 < port < 65536 or workers < 1:
+            raise SettingsError("--port must be 1-65535 and --workers at least 1")
+        if args.command == "acl":
+            sys.stdout.write(external_setup_text(settings, sandbox_command_names()))
+            return 0
+    except (SettingsError, StartupError) as exc:
+        print(f"tryredis: {exc}", file=sys.stderr)
+        return 2
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s: %(message)s")
+    return serve(settings, host, port, workers)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
