@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -15,6 +16,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from tryredis.identity import Signer
+from tryredis.janitor import Janitor
 from tryredis.keys import Keys
 from tryredis.lessons import LessonIndex
 from tryredis.repl.engine import Runtime, Sandbox
@@ -108,6 +110,14 @@ class Services:
         sessions = SessionStore(site, keys, settings)
         runtime = Runtime(settings, keys, executor, blocking, sessions)
         services = cls(settings, lessons, keys, site, sessions, Signer(secret), runtime)
+        janitor = Janitor(
+            site,
+            keys.sandboxes,
+            keys.janitor_lock,
+            settings.sandbox_idle_hours * 3600,
+            lambda learner_id: services.sandbox_reset(learner_id, keep_session=False),
+        )
+        services.janitor = asyncio.create_task(janitor.run_forever())
         _die_with_parent()
         return services
 
@@ -138,6 +148,8 @@ class Services:
         """Stop background work and close every connection."""
         if self.janitor is not None:
             self.janitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.janitor
         await self.runtime.executor.close()
         await self.runtime.blocking.close()
         await self.site.aclose()
@@ -155,6 +167,6 @@ async def _shared_secret(site: SiteRedis, keys: Keys) -> bytes:
 def _die_with_parent() -> None:
     # Workers started by `tryredis serve` must not outlive a SIGKILLed CLI.
     if os.environ.get("TRYREDIS_PARENT_PID"):
-        from tryredis.embedded import die_with_parent
+        from tryredis.processes import die_with_parent
 
         die_with_parent()

@@ -1,0 +1,45 @@
+"""The site in a real browser: the lesson list, a lesson page and its navigation."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.conftest import screenshot_path
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_index_to_lesson_and_navigation(live_server: str, page: Page) -> None:
+    await page.goto(live_server)
+    lessons = page.get_by_test_id("lesson-list").locator(".lesson-link")
+    assert await lessons.count() >= 2
+    second_title = (await lessons.nth(1).locator(".lesson-title").inner_text()).strip()
+    await lessons.nth(1).click()
+    await expect(page.locator("article h1")).to_have_text(second_title)
+    nav = page.get_by_test_id("lesson-nav")
+    await expect(nav.locator("a[rel=prev]")).to_be_visible()
+    await expect(nav.locator("a[rel=next]")).to_be_visible()
+    await expect(page.get_by_test_id("repl")).to_be_visible()
+    await page.screenshot(path=str(screenshot_path("lesson-page.png")), full_page=False)
+    await nav.locator("a[rel=prev]").click()
+    await expect(page.locator("article h1")).not_to_have_text(second_title)
+
+
+async def test_keyboard_focus_is_visible(live_server: str, page: Page) -> None:
+    await page.goto(live_server)
+    await page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    await expect(focused).to_have_text("Skip to content")
+    outline = await focused.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline != "none"
+
+
+async def test_narrow_screens_put_the_repl_below_the_lesson(live_server: str, page: Page) -> None:
+    await page.set_viewport_size({"width": 600, "height": 900})
+    await page.goto(live_server)
+    await page.get_by_test_id("lesson-list").locator(".lesson-link").first.click()
+    lesson_box = await page.get_by_test_id("lesson").bounding_box()
+    repl_box = await page.get_by_test_id("repl").bounding_box()
+    assert lesson_box and repl_box
+    assert repl_box["y"] >= lesson_box["y"] + lesson_box["height"] - 1
