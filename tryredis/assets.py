@@ -69,4 +69,4 @@ class StaticAssets(StaticFiles):
 def static_url(request: Request, path: str) -> str:
     """The fingerprinted URL of a static file (for templates)."""
     assets: StaticAssets = request.app.state.assets
-    return str(request.url_for("static", path="")).rstrip("/") + assets.url_path(path)
+    return request.url_for("static", path="").path.rstrip("/") + assets.url_path(path)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jinja2
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from tryredis.assets import static_url
@@ -23,4 +25,11 @@ def build_templates(directory: Path) -> Jinja2Templates:
     env.globals["static_url"] = jinja2.pass_context(
         lambda context, path: static_url(context["request"], path)
     )
+    env.globals["path_for"] = jinja2.pass_context(path_for)
     return templates
+
+
+def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
+    """The path (no scheme or host) of a named route: links survive any proxy's Host header."""
+    request: Request = context["request"]
+    return request.url_for(name, **params).path
