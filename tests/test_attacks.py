@@ -58,7 +58,7 @@ KNOWN = re.compile(
 
 def outside_keys(server: RedisServer) -> set[bytes]:
     """Keys that are neither a learner's, the site's own bookkeeping, nor site:secret."""
-    keys = [bytes(key) for key in server.client().keys("*")]
+    keys = [k if isinstance(k, bytes) else k.encode() for k in server.client().keys("*")]
     return {key for key in keys if key != b"site:secret" and not KNOWN.fullmatch(key)}
 
 

@@ -24,7 +24,11 @@ from tryredis.app import create_app
 from tryredis.settings import PROJECT_ROOT
 
 CHROMIUM = next(
-    (p for p in ("/usr/lib/chromium/chromium", shutil.which("chromium") or "") if Path(p).is_file()),
+    (
+        p
+        for p in ("/usr/lib/chromium/chromium", shutil.which("chromium") or "")
+        if Path(p).is_file()
+    ),
     None,
 )
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
