@@ -18,7 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tryredis.identity import new_learner_id
+from tryredis.repl.engine import Sandbox
 from tryredis.repl.executor import ExecutorError
+from tryredis.repl.transactions import TransactionState
 from tryredis.sessions import RateLimited
 from tryredis.views.common import (
     COOKIE,
@@ -140,21 +142,33 @@ async def create_session(request: Request) -> Response:
     return JSONResponse({"token": token}, status_code=201, headers={"cache-control": "no-store"})
 
 
-@guarded
-async def run(request: Request) -> Response:
-    """POST /api/v1/run: run one line or up to 20 lines in the caller's sandbox."""
+async def open_sandbox(request: Request, cost: int, *, own_state: bool = False) -> Sandbox:
+    """The caller's sandbox, after authentication and ``cost`` commands of rate limit.
+
+    A browser's first command creates its session. With ``own_state`` the
+    sandbox ignores the learner's open MULTI/WATCH (for labs and checks, whose
+    commands must run now, not be queued).
+    """
     caller = identify(request)
     services = services_of(request)
-    line_limit = services.settings.line_max_bytes
-    lines = _lines(await read_json(request, MAX_LINES * (6 * line_limit + 16) + 64))
     address = client_address(request)
-    touch = await services.sessions.touch(caller.learner_id, address, len(lines))
+    touch = await services.sessions.touch(caller.learner_id, address, cost)
     if not touch.exists:
         if not caller.via_cookie:
             raise ApiError(401, "unknown or expired token: POST /api/v1/sessions for a new one")
         await services.sessions.create(caller.learner_id, address, "browser")
-        touch = await services.sessions.touch(caller.learner_id, address, len(lines))
-    sandbox = services.sandbox(caller.learner_id, touch)
+        touch = await services.sessions.touch(caller.learner_id, address, cost)
+    if own_state:
+        return Sandbox(services.runtime, caller.learner_id, TransactionState())
+    return services.sandbox(caller.learner_id, touch)
+
+
+@guarded
+async def run(request: Request) -> Response:
+    """POST /api/v1/run: run one line or up to 20 lines in the caller's sandbox."""
+    line_limit = services_of(request).settings.line_max_bytes
+    lines = _lines(await read_json(request, MAX_LINES * (6 * line_limit + 16) + 64))
+    sandbox = await open_sandbox(request, len(lines))
     results = [await sandbox.run(line) for line in lines]
     return JSONResponse(
         {"results": [{"line": r.line, "output": r.output, "kind": r.kind} for r in results]},
