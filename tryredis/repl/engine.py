@@ -144,9 +144,14 @@ class Sandbox:
         """The command as sent: canonical name, keys and channels prefixed, timeout clamped."""
         positions = [k.index for k in analysis.keys] + list(analysis.channels)
         command = self.namespace.rewrite(args, positions)
-        if analysis.timeout is not None:
-            at, unit = analysis.timeout.index, analysis.timeout.unit
-            command[at] = clamp_timeout(command[at], unit, self.settings.block_max_seconds)
+        timeout = analysis.timeout
+        if timeout is not None:
+            command[timeout.index] = clamp_timeout(
+                timeout.seconds(args),
+                command[timeout.index],
+                timeout.unit,
+                self.settings.block_max_seconds,
+            )
         return command
 
     async def run_blocking(self, command: list[bytes]) -> Reply:
@@ -191,18 +196,17 @@ def written_keys(analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
     return list(dict.fromkeys(args[k.index] for k in analysis.keys if k.write))
 
 
-def clamp_timeout(raw: bytes, unit: str, cap_seconds: float) -> bytes:
-    """0 or more than the cap becomes the cap; invalid or negative values go to Redis as typed."""
-    try:
-        value = float(raw)
-    except ValueError:
+def clamp_timeout(seconds: float | None, raw: bytes, unit: str, cap_seconds: float) -> bytes:
+    """The timeout to send: 0 (forever) or more than the cap becomes the cap.
+
+    ``seconds`` is the timeout as Redis itself parses ``raw`` (hex floats
+    included); None means Redis will reject it, so it goes as typed.
+    """
+    if seconds is None or 0 < seconds <= cap_seconds:
         return raw
-    cap = cap_seconds if unit == "s" else cap_seconds * 1000
-    if value < 0 or value != value:
-        return raw
-    if value == 0 or value > cap:
-        return (f"{cap:g}" if unit == "s" else str(int(cap))).encode()
-    return raw
+    if unit == "s":
+        return f"{cap_seconds:g}".encode()
+    return str(int(cap_seconds * 1000)).encode()
 
 
 def refused(message: str) -> str:

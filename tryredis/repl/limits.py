@@ -34,7 +34,10 @@ def _probe_commands(probe: Probe, args: Sequence[bytes], ns: Namespace) -> list[
     if isinstance(probe, ElementCap):
         return [(probe.measure, ns.key(args[probe.key]))]
     if isinstance(probe, StoreCap):
-        return [(probe.measure, ns.key(args[i])) for i in probe.sources]
+        # Z*STORE also accepts plain sets, which answer WRONGTYPE to ZCARD: measure
+        # each source both ways and keep the number (see _store_sizes).
+        measures = (probe.measure, b"SCARD") if probe.measure == b"ZCARD" else (probe.measure,)
+        return [(m, ns.key(args[i])) for i in probe.sources for m in measures]
     if isinstance(probe, StringCap):
         return [(b"STRLEN", ns.key(args[probe.key]))]
     return [(b"STRLEN", ns.key(args[probe.a])), (b"STRLEN", ns.key(args[probe.b]))]
@@ -43,6 +46,13 @@ def _probe_commands(probe: Probe, args: Sequence[bytes], ns: Namespace) -> list[
 def _size(reply: Reply) -> int:
     # A wrong type answers an error: the command itself will then fail with WRONGTYPE.
     return reply if isinstance(reply, int) else 0
+
+
+def _sizes(probe: Probe, replies: Sequence[Reply]) -> list[int]:
+    if isinstance(probe, StoreCap) and probe.measure == b"ZCARD":
+        pairs = zip(replies[0::2], replies[1::2], strict=True)
+        return [max(_size(zcard), _size(scard)) for zcard, scard in pairs]
+    return [_size(reply) for reply in replies]
 
 
 def _verdict(probe: Probe, sizes: list[int], args: Sequence[bytes], s: Settings) -> str | None:
@@ -102,7 +112,7 @@ async def check_limits(
         commands += index.usage_commands(writes)
     replies = await index.executor.run(commands) if commands else []
     for probe, start, end in spans:
-        message = _verdict(probe, [_size(r) for r in replies[start:end]], args, s)
+        message = _verdict(probe, _sizes(probe, replies[start:end]), args, s)
         if message:
             raise Refusal(message)
     if grows:
