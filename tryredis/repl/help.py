@@ -28,12 +28,8 @@ GROUP_TITLES = {
 }
 
 
-def _display_name(spec: CommandSpec) -> str:
-    return spec.name.replace("|", " ").upper()
-
-
 def _available(spec: CommandSpec) -> bool:
-    return spec.handler != "refused"
+    return spec.handler not in ("refused", "container")
 
 
 def help_text(args: Sequence[bytes]) -> str:
@@ -52,7 +48,18 @@ def help_text(args: Sequence[bytes]) -> str:
         f"  summary: {spec.summary}",
         f"  group: {spec.group}",
     ]
-    if spec.handler == "refused":
+    if spec.handler == "container":
+        subcommands = sorted(
+            s.display
+            for specs in commands_by_group().values()
+            for s in specs
+            if s.name.startswith(spec.name + "|") and _available(s)
+        )
+        if subcommands:
+            lines.append("  in this sandbox: " + ", ".join(subcommands))
+        else:
+            lines.append("  in this sandbox: not available")
+    elif spec.handler == "refused":
         lines.append(f"  in this sandbox: not available ({spec.refusal})")
     elif spec.handler == "emulated":
         lines.append("  in this sandbox: answered from your own keys only")
@@ -65,7 +72,7 @@ def _overview() -> str:
         '"help @<group>" lists a group with its syntax, "clear" clears the screen.',
     ]
     for group, specs in commands_by_group().items():
-        names = sorted(_display_name(s) for s in specs if _available(s))
+        names = sorted(s.display for s in specs if _available(s))
         if names:
             lines += ["", f"{GROUP_TITLES.get(group, group)} (@{group}):", "  " + " ".join(names)]
     return "\n".join(lines)
