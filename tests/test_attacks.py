@@ -9,6 +9,7 @@ database or another user, and the next command of both learners works.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -371,3 +372,18 @@ def test_random_lines_never_break_the_site(
     assert not re.search(r"Traceback|Exception", result["output"])
     session.run("DISCARD")
     assert outside_keys(server) == set()
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["\ud800", "SET \udcff x", "NOSUCH \ud83d a b", "SORT STREAMS " + "x" * 120 + " 00\U00010000"],
+)
+def test_lines_with_lone_surrogates_or_long_unknown_args(attacker: ApiSession, line: str) -> None:
+    body = json.dumps({"line": line})  # ASCII JSON: lone surrogates travel as escapes
+    response = attacker.client.post(
+        "/api/v1/run",
+        content=body,
+        headers={**attacker.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["results"][0]["kind"] in ("parse", "error", "refused")

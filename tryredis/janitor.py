@@ -63,7 +63,7 @@ class Janitor:
                 for raw in idle:
                     learner_id = raw.decode() if isinstance(raw, bytes) else str(raw)
                     await self.delete(learner_id)
-                    await self.site.zrem(self.sandboxes_key, raw)
+                    await self.site.zrem(self.sandboxes_key, learner_id)
                     deleted += 1
         finally:
             await self._release(keys=[self.lock_key], args=[token])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +34,9 @@ SECURITY_HEADERS = {
 }
 
 
+_ENCODED = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
 class SecurityHeadersMiddleware:
     """Adds ``SECURITY_HEADERS`` to every HTTP response (pages, API, static, errors)."""
 
@@ -48,10 +50,11 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
+                present = {name for name, _ in message.get("headers", ())}
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    *(header for header in _ENCODED if header[0] not in present),
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

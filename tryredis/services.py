@@ -107,7 +107,16 @@ class Services:
                 wait=0.5,
             )
         )
-        sessions = SessionStore(site, keys, settings)
+        # The per-request session touch takes the raw path (one round trip, no
+        # redis-py pipeline); a Cluster needs redis-py's routing instead.
+        fast = (
+            None
+            if settings.redis_cluster
+            else Executor(
+                make_pool(settings.redis_url, size=settings.sandbox_pool_size, socket_timeout=2.0)
+            )
+        )
+        sessions = SessionStore(site, keys, settings, fast)
         runtime = Runtime(settings, keys, executor, blocking, sessions)
         services = cls(settings, lessons, keys, site, sessions, Signer(secret), runtime)
         janitor = Janitor(
@@ -152,6 +161,8 @@ class Services:
                 await self.janitor
         await self.runtime.executor.close()
         await self.runtime.blocking.close()
+        if self.sessions.fast is not None:
+            await self.sessions.fast.close()
         await self.site.aclose()
 
 

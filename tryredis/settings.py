@@ -181,18 +181,6 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("multi_max_commands", _positive_int, "50", "Most commands queued in one MULTI"),
     Field(
-        "watch_timeout_seconds",
-        _positive_float,
-        "30",
-        "A WATCH is dropped after this long without EXEC, DISCARD or UNWATCH",
-    ),
-    Field(
-        "watch_max_connections",
-        _positive_int,
-        "32",
-        "Most learners holding a WATCH connection at once (per worker)",
-    ),
-    Field(
         "blocking_max_connections",
         _positive_int,
         "16",
@@ -253,8 +241,6 @@ class Settings:
     pattern_max_bytes: int = 128
     block_max_seconds: float = 10.0
     multi_max_commands: int = 50
-    watch_timeout_seconds: float = 30.0
-    watch_max_connections: int = 32
     blocking_max_connections: int = 16
     sandbox_pool_size: int = 32
     command_timeout_seconds: float = 5.0

@@ -242,7 +242,8 @@ def test_every_written_key_is_in_the_index(server: RedisServer, learner: ApiSess
     listed = sorted(line.split(") ", 1)[1] for line in learner.out("KEYS *").split("\n"))
     token_id = learner.token.split(".")[0]
     prefix = f"tryredis:u:{{{token_id}}}:".encode()
-    real = sorted(k[len(prefix) :].decode() for k in server.client().keys(prefix + b"*"))
+    keys = [k if isinstance(k, bytes) else k.encode() for k in server.client().keys(prefix + b"*")]
+    real = sorted(k[len(prefix) :].decode() for k in keys)
     assert [name.strip('"') for name in listed] == real
     assert learner.out("DBSIZE") == f"(integer) {len(real)}"
 
@@ -289,7 +290,7 @@ def test_blocking_commands_never_delay_other_learners(server: RedisServer) -> No
 
 
 def test_publish_stays_in_the_sandbox(server: RedisServer, learner: ApiSession) -> None:
-    pubsub = server.client().pubsub()
+    pubsub = server.client().pubsub()  # type: ignore[no-untyped-call]
     pubsub.subscribe("news")
     pubsub.get_message(timeout=1)
     assert learner.out("PUBLISH news hello") == "(integer) 0"

@@ -72,6 +72,15 @@ class Sandbox:
     async def run(self, line: str) -> Result:
         """Run one typed line; never raises for anything a learner types."""
         try:
+            result = await self._run(line)
+        except Exception:  # a bug must cost one line, not the request: log it, answer plainly
+            log.exception("unexpected error running %r", line)
+            result = Result(line, refused("internal error; it has been logged"), "refused")
+        # JSON strings may carry lone surrogates, which UTF-8 cannot: show them escaped.
+        return Result(printable(result.line), printable(result.output), result.kind)
+
+    async def _run(self, line: str) -> Result:
+        try:
             args = split_line(
                 line, max_bytes=self.settings.line_max_bytes, max_args=self.settings.args_max
             )
@@ -86,7 +95,7 @@ class Sandbox:
         try:
             reply = await self.execute(args)
         except CommandError as error:
-            return Result(line, format_reply(ErrorReply(str(error).encode())), "error")
+            return Result(line, format_reply(ErrorReply(error.reply)), "error")
         except Refusal as error:
             return Result(line, refused(str(error)), "refused")
         except ExecutorError as error:
@@ -94,9 +103,6 @@ class Sandbox:
             return Result(line, refused(error.message + note), "refused")
         except NamespaceLeak:
             return Result(line, refused("internal error: the reply was withheld"), "refused")
-        except Exception:  # a bug must cost one line, not the request: log it, answer plainly
-            log.exception("unexpected error running %r", line)
-            return Result(line, refused("internal error; it has been logged"), "refused")
         kind: Kind = "error" if isinstance(reply, ErrorReply) else "reply"
         return Result(line, format_reply(reply), kind)
 
@@ -207,6 +213,11 @@ def clamp_timeout(seconds: float | None, raw: bytes, unit: str, cap_seconds: flo
     if unit == "s":
         return f"{cap_seconds:g}".encode()
     return str(int(cap_seconds * 1000)).encode()
+
+
+def printable(text: str) -> str:
+    """``text`` as valid Unicode: lone surrogates become ``\\udXXX`` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def refused(message: str) -> str:

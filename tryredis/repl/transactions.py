@@ -137,7 +137,7 @@ class Transactions:
                 if spec.handler != "transaction":
                     spec.analyze(args, self.sandbox.settings)
             except CommandError as error:  # Redis would report it inside EXEC's reply
-                entry = {"e": str(error)}
+                entry = {"e": error.reply.decode("latin-1")}
             length = await self.sessions.redis.llen(self.queue_key)
             limit = self.sandbox.settings.multi_max_commands
             if length >= limit:
@@ -189,7 +189,7 @@ class Transactions:
         planned: list[tuple[CommandSpec, list[bytes]] | ErrorReply] = []
         for entry in entries:
             if "e" in entry:
-                planned.append(ErrorReply(entry["e"].encode()))
+                planned.append(ErrorReply(entry["e"].encode("latin-1")))
                 continue
             args = [a.encode("latin-1") for a in entry["a"]]
             planned.append((resolve(args), args))
