@@ -58,8 +58,36 @@ return wait
 )
 
 
-SESSION_SHA = hashlib.sha1(SESSION_SCRIPT.encode()).hexdigest().encode()  # noqa: S324
-ADDRESS_SHA = hashlib.sha1(ADDRESS_SCRIPT.encode()).hexdigest().encode()  # noqa: S324
+# Standalone Redis: everything a request needs in one script call. KEYS: session,
+# progress, address bucket, sandboxes; ARGV: now, rate, burst, cost, ttl, address
+# rate, address burst, address bucket ttl, learner id. A request refused for its
+# address takes nothing from the learner's bucket.
+TOUCH_SCRIPT = """
+local function bucket(key, now, rate, burst, cost)
+  local held = redis.call('HMGET', key, 'tk', 'ts')
+  local tokens, last = tonumber(held[1]) or burst, tonumber(held[2]) or now
+  if now > last then tokens = math.min(burst, tokens + (now - last) * rate / 1000) end
+  local wait = 0
+  if tokens >= cost then tokens = tokens - cost
+  else wait = math.ceil((cost - tokens) * 1000 / rate) end
+  redis.call('HSET', key, 'tk', tostring(tokens), 'ts', tostring(math.max(now, last)))
+  return wait
+end
+local now = tonumber(ARGV[1])
+local address_wait = bucket(KEYS[3], now, tonumber(ARGV[6]), tonumber(ARGV[7]), 1)
+redis.call('PEXPIRE', KEYS[3], ARGV[8])
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, '', '', '', address_wait} end
+local wait = 0
+if address_wait == 0 then
+  wait = bucket(KEYS[1], now, tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('ZADD', KEYS[4], 'XX', math.floor(now / 1000), ARGV[9])
+local state = redis.call('HMGET', KEYS[1], 'm', 'mf', 'w')
+return {1, wait, state[1] or '', state[2] or '', state[3] or '', address_wait}
+"""
+TOUCH_SHA = hashlib.sha1(TOUCH_SCRIPT.encode()).hexdigest().encode()  # noqa: S324
 
 
 def _arg(value: float) -> bytes:
@@ -154,26 +182,21 @@ class SessionStore:
         address_args: list[float],
         now_ms: int,
     ) -> tuple[Any, Any]:
-        # One raw round trip: this runs for every command a learner types.
+        # One raw round trip, one script: this runs for every command a learner types.
         assert self.fast is not None
-        commands: list[Command] = [
-            (b"EVALSHA", SESSION_SHA, 2, self.keys.session(learner_id),
-             self.keys.progress(learner_id), *map(_arg, session_args)),
-            (b"EVALSHA", ADDRESS_SHA, 1, self.keys.ip_bucket(address), *map(_arg, address_args)),
-            (b"ZADD", self.keys.sandboxes, b"XX", now_ms // 1000, learner_id),
-        ]  # fmt: skip
-        replies = await self.fast.run(commands)
-        missing = [i for i in (0, 1) if _noscript(replies[i])]
-        if missing:  # a restarted Redis forgot the scripts: load them, run those again
-            await self.fast.run([(b"SCRIPT", b"LOAD", SESSION_SCRIPT),
-                                 (b"SCRIPT", b"LOAD", ADDRESS_SCRIPT)])  # fmt: skip
-            again = await self.fast.run([commands[i] for i in missing])
-            for i, reply in zip(missing, again, strict=True):
-                replies[i] = reply
-        for reply in replies[:2]:
-            if isinstance(reply, ErrorReply):
-                raise RedisError(reply.decode(errors="replace"))
-        return replies[0], replies[1]
+        command: Command = (
+            b"EVALSHA", TOUCH_SHA, 4, self.keys.session(learner_id),
+            self.keys.progress(learner_id), self.keys.ip_bucket(address), self.keys.sandboxes,
+            *map(_arg, session_args), *map(_arg, address_args[1:3]), _arg(address_args[4]),
+            learner_id,
+        )  # fmt: skip
+        (reply,) = await self.fast.run([command])
+        if _noscript(reply):  # a restarted Redis forgot the script: load it, run again
+            await self.fast.run([(b"SCRIPT", b"LOAD", TOUCH_SCRIPT)])
+            (reply,) = await self.fast.run([command])
+        if isinstance(reply, ErrorReply) or not isinstance(reply, list):
+            raise RedisError(bytes(reply or b"").decode(errors="replace"))
+        return reply[:5], reply[5]
 
     async def _touch_pipeline(
         self,

@@ -83,6 +83,59 @@ def pack(commands: Sequence[Command]) -> bytes:
     return b"".join(out)
 
 
+class _Incomplete(Exception):
+    """The buffer ends inside a reply: read more."""
+
+
+def parse_reply(buffer: bytes, pos: int) -> tuple[Reply, int]:
+    """One RESP2 reply from ``buffer`` at ``pos``, typed; and where the next one starts."""
+    end = buffer.find(b"\r\n", pos)
+    if end < 0:
+        raise _Incomplete
+    kind, payload, pos = buffer[pos], buffer[pos + 1 : end], end + 2
+    if kind == 0x2B:  # +
+        return Status(payload), pos
+    if kind == 0x2D:  # -
+        return ErrorReply(payload), pos
+    if kind == 0x3A:  # :
+        return int(payload), pos
+    if kind == 0x24:  # $
+        length = int(payload)
+        if length < 0:
+            return None, pos
+        if len(buffer) < pos + length + 2:
+            raise _Incomplete
+        return buffer[pos : pos + length], pos + length + 2
+    if kind == 0x2A:  # *
+        count = int(payload)
+        if count < 0:
+            return None, pos
+        items: list[Reply] = []
+        for _ in range(count):
+            item, pos = parse_reply(buffer, pos)
+            items.append(item)
+        return items, pos
+    raise RedisConnectionError(f"protocol error: unexpected reply {buffer[pos - 2 : end][:40]!r}")
+
+
+async def read_replies(reader: asyncio.StreamReader, count: int) -> list[Reply]:
+    """Read ``count`` replies, parsing whole reads (not one await per line)."""
+    buffer, pos, replies = b"", 0, list[Reply]()
+    while len(replies) < count:
+        try:
+            reply, pos = parse_reply(buffer, pos)
+        except _Incomplete:
+            chunk = await reader.read(65536)
+            if not chunk:
+                raise RedisConnectionError("Connection closed by server.") from None
+            buffer, pos = buffer[pos:] + chunk, 0
+            continue
+        replies.append(reply)
+    if pos != len(buffer):
+        raise RedisConnectionError("protocol error: more replies than commands")
+    return replies
+
+
 class Pool:
     """A bounded set of raw connections: a semaphore and a stack of idle ones.
 
@@ -168,14 +221,15 @@ class Held:
         connection = self.connection
         # One deadline for the whole batch, written and read straight on the
         # stream: redis-py's send/read helpers arm a timer (or a task) per call.
-        writer, parser = connection._writer, connection._parser
+        reader, writer = connection._reader, connection._writer
+        assert reader is not None and writer is not None
         sent = False
         try:
             async with asyncio.timeout(connection.socket_timeout):
-                writer.write(pack(commands))  # type: ignore[union-attr]
-                await writer.drain()  # type: ignore[union-attr]
+                writer.write(pack(commands))
+                await writer.drain()
                 sent = True
-                replies: list[Reply] = [await parser.read_response() for _ in commands]  # type: ignore[attr-defined]
+                replies = await read_replies(reader, len(commands))
         except (RedisError, OSError, TimeoutError) as error:
             raise ExecutorError(_lost(error), maybe_ran=sent) from None
         for command in commands:  # a connection left watching keys must not be reused
