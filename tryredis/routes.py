@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 
 from tryredis.assets import StaticAssets
-from tryredis.views import api, health, pages
+from tryredis.views import api, health, pages, subscribe
 
 
 def build_routes(assets: StaticAssets) -> list[BaseRoute]:
@@ -25,5 +25,6 @@ def build_routes(assets: StaticAssets) -> list[BaseRoute]:
             name="api-session-current",
         ),
         Route("/sandbox/reset", api.reset_sandbox, methods=["POST"], name="sandbox-reset"),
+        Route("/repl/subscribe", subscribe.subscribe, name="repl-subscribe"),
         Mount("/static", app=assets, name="static"),
     ]

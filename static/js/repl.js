@@ -37,6 +37,8 @@
     this.input = root.querySelector("#repl-input");
     this.notice = root.querySelector("[data-repl-notice]");
     this.runUrl = root.getAttribute("data-run-url");
+    this.subscribeUrl = root.getAttribute("data-subscribe-url");
+    this.subscription = null;
     this.resetUrl = root.getAttribute("data-reset-url");
     this.history = loadHistory();
     this.position = this.history.length;
@@ -91,6 +93,10 @@
     } else if (event.key === "l" && event.ctrlKey) {
       this.clear();
       event.preventDefault();
+    } else if (event.key === "c" && event.ctrlKey && this.subscription &&
+               this.input.selectionStart === this.input.selectionEnd) {
+      this.unsubscribe();
+      event.preventDefault();
     }
   };
 
@@ -115,7 +121,7 @@
     command.className = "repl-command";
     command.textContent = "redis> " + line;
     entry.appendChild(command);
-    if (output !== null && output !== "") {
+    if (output !== null) {
       var reply = document.createElement("pre");
       reply.className = "repl-reply kind-" + kind;
       reply.textContent = output;
@@ -123,6 +129,7 @@
     }
     this.output.appendChild(entry);
     this.output.scrollTop = this.output.scrollHeight;
+    return entry;
   };
 
   Repl.prototype.showNotice = function (text, seconds) {
@@ -147,8 +154,14 @@
     var toSend = [];
     lines.forEach(function (line) {
       if (typed) { self.remember(line); }
-      if (line.trim().toLowerCase() === "clear") {
+      var word = line.trim().split(/\s+/)[0].toLowerCase();
+      if (word === "clear") {
         self.clear();
+      } else if (word === "subscribe" || word === "psubscribe") {
+        self.subscribe(line);
+      } else if ((word === "unsubscribe" || word === "punsubscribe") && self.subscription) {
+        self.append(line, null, "reply");
+        self.unsubscribe();
       } else {
         toSend.push(line);
       }
@@ -191,6 +204,70 @@
       this.showNotice("Your session expired or this page is stale: reload the page.", 0);
     } else {
       this.showNotice("The command could not be sent: " + message, 10);
+    }
+  };
+
+  // SUBSCRIBE streams: the server sends server-sent events over a fetch we can
+  // abort (Ctrl-C or UNSUBSCRIBE), while the prompt stays free for PUBLISH.
+  Repl.prototype.subscribe = function (line) {
+    var self = this;
+    if (this.subscription) {
+      this.append(line, null, "reply");
+      this.showNotice("Already subscribed: press Ctrl-C in the prompt or type UNSUBSCRIBE first.", 8);
+      return;
+    }
+    var controller = new AbortController();
+    this.subscription = controller;
+    var entry = this.append(line, "", "reply");
+    var reply = entry.querySelector(".repl-reply");
+    fetch(this.subscribeUrl + "?line=" + encodeURIComponent(line), {
+      credentials: "same-origin",
+      signal: controller.signal,
+      headers: { "Accept": "text/event-stream" }
+    }).then(function (response) {
+      if (!response.ok) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          reply.className = "repl-reply kind-refused";
+          reply.textContent = "(refused) " + ((body && body.error) || ("HTTP " + response.status));
+          self.subscription = null;
+        });
+      }
+      return self.readEvents(response.body.getReader(), reply);
+    }).catch(function () { /* aborted by the learner, or the network went away */ })
+      .then(function () {
+        if (self.subscription === controller) { self.subscription = null; }
+      });
+  };
+
+  Repl.prototype.readEvents = function (reader, reply) {
+    var self = this;
+    var decoder = new TextDecoder();
+    var pending = "";
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) { return; }
+        pending += decoder.decode(chunk.value, { stream: true });
+        var events = pending.split("\n\n");
+        pending = events.pop();
+        events.forEach(function (event) {
+          var data = event.split("\n").filter(function (l) { return l.indexOf("data: ") === 0; })
+            .map(function (l) { return l.slice(6); }).join("\n");
+          if (data) {
+            reply.textContent += (reply.textContent ? "\n" : "") + data;
+            self.output.scrollTop = self.output.scrollHeight;
+          }
+        });
+        return pump();
+      });
+    }
+    return pump();
+  };
+
+  Repl.prototype.unsubscribe = function () {
+    if (this.subscription) {
+      this.subscription.abort();
+      this.subscription = null;
+      this.showNotice("Subscription closed.", 4);
     }
   };
 

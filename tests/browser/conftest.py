@@ -7,20 +7,14 @@ Chromium through ``executable_path``; the flags keep it off the network.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from tests.conftest import settings_for
-from tests.support.redis_servers import RedisServer
-from tryredis.app import create_app
+from tests.conftest import free_port as free_port  # re-exported for the labs tests
 from tryredis.settings import PROJECT_ROOT
 
 CHROMIUM = next(
@@ -34,33 +28,6 @@ CHROMIUM = next(
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def live_server(redis_server: RedisServer) -> Iterator[str]:
-    """The site on a random local port, in a thread of this process."""
-    app = create_app(settings_for(redis_server))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -102,7 +69,13 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
     new_page.on("pageerror", lambda error: errors.append(str(error)))
     new_page.on(
         "console",
-        lambda message: errors.append(message.text) if message.type == "error" else None,
+        lambda message: (
+            errors.append(message.text)
+            # A 4xx answer (a refused subscription, a 429) is logged by the browser
+            # itself; it is not a script error.
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None
+        ),
     )
     yield new_page
     assert not errors, f"errors in the page: {errors}"

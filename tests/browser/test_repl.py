@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
@@ -186,3 +188,36 @@ async def test_keyboard_only(live_server: str, page: Page) -> None:
     await page.keyboard.type("ZCARD game:scores")
     await page.keyboard.press("Enter")
     await expect(reply_of_last(page)).to_have_text("(integer) 4")
+
+
+async def test_subscribe_streams_messages_published_from_the_prompt(
+    live_server: str, page: Page
+) -> None:
+    await page.goto(f"{live_server}/repl")
+    await type_command(page, "PING")  # creates the sandbox
+    await expect(reply_of_last(page)).to_have_text("PONG")
+    await type_command(page, "SUBSCRIBE news")
+    stream = output(page).locator(".repl-entry").nth(1).locator(".repl-reply")
+    await expect(stream).to_contain_text(
+        'Reading messages... (press Ctrl-C to quit)\n1) "subscribe"\n2) "news"\n3) (integer) 1'
+    )
+    await type_command(page, "PUBLISH news hello")
+    await expect(reply_of_last(page)).to_have_text("(integer) 1")
+    await expect(stream).to_contain_text('1) "message"\n2) "news"\n3) "hello"')
+    await page.locator("#repl-input").press("Control+c")
+    await expect(page.locator("[data-repl-notice]")).to_contain_text("Subscription closed")
+    # Nobody listens any more (the server closes the subscriber when the stream ends).
+    for _ in range(20):
+        await type_command(page, "PUBLISH news again")
+        await expect(reply_of_last(page)).to_have_text(re.compile(r"\(integer\) [01]"))
+        if await reply_of_last(page).inner_text() == "(integer) 0":
+            break
+        await page.wait_for_timeout(100)
+    await expect(reply_of_last(page)).to_have_text("(integer) 0")
+
+
+async def test_psubscribe_is_refused_with_a_reason(live_server: str, page: Page) -> None:
+    await page.goto(f"{live_server}/repl")
+    await type_command(page, "PING")
+    await type_command(page, "PSUBSCRIBE news.*")
+    await expect(output(page).locator(".kind-refused").last).to_contain_text("PSUBSCRIBE")

@@ -179,8 +179,9 @@ class Sandbox:
         """PUBLISH into the learner's own channels; subscriptions stream elsewhere."""
         if spec.name != "publish":
             raise Refusal(
-                f"{spec.name.upper()} streams messages: open the REPL page's "
-                "subscription panel (the API answers one reply per command)"
+                f"{spec.name.upper()} streams messages, and this endpoint answers one reply "
+                "per command: in the web REPL, SUBSCRIBE opens a stream (Ctrl-C closes it); "
+                "over HTTP, GET /repl/subscribe?line=SUBSCRIBE+channel"
             )
         analysis = spec.analyze(args, self.settings)
         (reply,) = await self.runtime.executor.run([self.rewrite(analysis, args)])

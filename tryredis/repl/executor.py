@@ -118,20 +118,38 @@ def parse_reply(buffer: bytes, pos: int) -> tuple[Reply, int]:
     raise RedisConnectionError(f"protocol error: unexpected reply {buffer[pos - 2 : end][:40]!r}")
 
 
+class ReplyStream:
+    """Typed replies from a stream, parsed from whole reads (not one await per line)."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader = reader
+        self.buffer = b""
+        self.pos = 0
+
+    async def next(self) -> Reply:
+        """The next complete reply."""
+        while True:
+            try:
+                reply, self.pos = parse_reply(self.buffer, self.pos)
+            except _Incomplete:
+                chunk = await self.reader.read(65536)
+                if not chunk:
+                    raise RedisConnectionError("Connection closed by server.") from None
+                self.buffer, self.pos = self.buffer[self.pos :] + chunk, 0
+                continue
+            return reply
+
+    @property
+    def drained(self) -> bool:
+        """Whether every byte read so far has been parsed."""
+        return self.pos == len(self.buffer)
+
+
 async def read_replies(reader: asyncio.StreamReader, count: int) -> list[Reply]:
-    """Read ``count`` replies, parsing whole reads (not one await per line)."""
-    buffer, pos, replies = b"", 0, list[Reply]()
-    while len(replies) < count:
-        try:
-            reply, pos = parse_reply(buffer, pos)
-        except _Incomplete:
-            chunk = await reader.read(65536)
-            if not chunk:
-                raise RedisConnectionError("Connection closed by server.") from None
-            buffer, pos = buffer[pos:] + chunk, 0
-            continue
-        replies.append(reply)
-    if pos != len(buffer):
+    """Read exactly ``count`` replies (more bytes than that is a protocol error)."""
+    stream = ReplyStream(reader)
+    replies = [await stream.next() for _ in range(count)]
+    if not stream.drained:
         raise RedisConnectionError("protocol error: more replies than commands")
     return replies
 
