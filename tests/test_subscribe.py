@@ -110,3 +110,22 @@ def test_needs_a_session_and_one_at_a_time(live_server: str) -> None:
         next(lines)
         second = httpx.get(subscribe_url(live_server, "SUBSCRIBE b"), headers=headers)
         assert second.status_code == 409
+
+
+def test_pubsub_introspection_sees_only_the_sandbox(live_server: str) -> None:
+    token, other = new_token(live_server), new_token(live_server)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.stream(
+        "GET", subscribe_url(live_server, "SUBSCRIBE news"), headers=headers, timeout=10
+    ) as stream:
+        lines = stream.iter_lines()
+        while next(lines) != "data: 3) (integer) 1":
+            pass
+        assert run(live_server, token, "PUBSUB CHANNELS") == '1) "news"'
+        assert run(live_server, token, "PUBSUB CHANNELS n*") == '1) "news"'
+        assert run(live_server, token, "PUBSUB NUMSUB news other") == (
+            '1) "news"\n2) (integer) 1\n3) "other"\n4) (integer) 0'
+        )
+        assert run(live_server, other, "PUBSUB CHANNELS") == "(empty array)"
+        assert run(live_server, other, "PUBSUB NUMSUB news") == '1) "news"\n2) (integer) 0'
+        assert run(live_server, token, "PUBSUB NUMPAT") == "(integer) 0"

@@ -124,7 +124,7 @@ class Sandbox:
                 await transactions.touch_all_watched()
             return await self.emulated.run(spec.name, args)
         if spec.handler == "pubsub":
-            return await self.publish(spec, args)
+            return await self.pubsub(spec, args)
         analysis = spec.analyze(args, self.settings)
         return await self.run_redis(analysis, args)
 
@@ -175,17 +175,32 @@ class Sandbox:
             await sessions.redis.delete(marker)
         return reply
 
-    async def publish(self, spec: CommandSpec, args: list[bytes]) -> Reply:
-        """PUBLISH into the learner's own channels; subscriptions stream elsewhere."""
-        if spec.name != "publish":
+    async def pubsub(self, spec: CommandSpec, args: list[bytes]) -> Reply:
+        """PUBLISH and PUBSUB within the learner's own channels; subscriptions stream elsewhere."""
+        name = spec.name
+        if name == "pubsub|numpat":
+            return 0  # pattern subscriptions are not available in the sandbox, so none exist
+        if name not in ("publish", "pubsub|channels", "pubsub|numsub"):
             raise Refusal(
-                f"{spec.name.upper()} streams messages, and this endpoint answers one reply "
+                f"{spec.display} streams messages, and this endpoint answers one reply "
                 "per command: in the web REPL, SUBSCRIBE opens a stream (Ctrl-C closes it); "
                 "over HTTP, GET /repl/subscribe?line=SUBSCRIBE+channel"
             )
         analysis = spec.analyze(args, self.settings)
-        (reply,) = await self.runtime.executor.run([self.rewrite(analysis, args)])
-        return self.namespace.strip_reply(spec.name, reply)
+        command = self.rewrite(analysis, args)
+        if name == "pubsub|channels" and len(command) == 2:
+            command.append(self.namespace.prefix + b"*")  # every channel of this sandbox
+        (reply,) = await self.runtime.executor.run([command])
+        if isinstance(reply, ErrorReply):
+            return self.namespace.strip_error(reply)
+        if name == "pubsub|channels" and isinstance(reply, list):
+            return [self.namespace.strip_key(channel) for channel in reply]
+        if name == "pubsub|numsub" and isinstance(reply, list):
+            return [
+                self.namespace.strip_key(item) if i % 2 == 0 else item
+                for i, item in enumerate(reply)
+            ]
+        return reply
 
     def check_reply_size(self, reply: Reply) -> Reply:
         """Withhold a reply with more top-level items than the limit."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tryredis.repl.command_docs import DOCS
 from tryredis.repl.table import CommandSpec, commands_by_group, find_spec
 
 GROUP_TITLES = {
@@ -42,25 +43,27 @@ def help_text(args: Sequence[bytes]) -> str:
     spec = find_spec(topic)
     if spec is None:
         return f'No help for "{topic}". Type "help" for the list of commands.'
-    lines = [
-        "",
-        f"  {spec.syntax}",
-        f"  summary: {spec.summary}",
-        f"  group: {spec.group}",
-    ]
+    group = DOCS[spec.name][0] if spec.name in DOCS else spec.group
+    lines = ["", f"  {spec.syntax}", f"  summary: {spec.summary}", f"  group: {group}"]
     if spec.handler == "container":
-        subcommands = sorted(
-            s.display
+        subcommands = [
+            s
             for specs in commands_by_group().values()
             for s in specs
-            if s.name.startswith(spec.name + "|") and _available(s)
-        )
-        if subcommands:
-            lines.append("  in this sandbox: " + ", ".join(subcommands))
+            if s.name.startswith(spec.name + "|")
+        ]
+        available = sorted(s.display for s in subcommands if _available(s))
+        if available:
+            lines.append("  in this sandbox: " + ", ".join(available))
         else:
-            lines.append("  in this sandbox: not available")
+            reason = next((s.refusal for s in subcommands if s.refusal), None)
+            lines.append(
+                f"  in this sandbox: not available: {reason}"
+                if reason
+                else "  in this sandbox: not available"
+            )
     elif spec.handler == "refused":
-        lines.append(f"  in this sandbox: not available ({spec.refusal})")
+        lines.append(f"  in this sandbox: not available: {spec.refusal}")
     elif spec.handler == "emulated":
         lines.append("  in this sandbox: answered from your own keys only")
     return "\n".join(lines)
