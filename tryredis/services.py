@@ -21,6 +21,7 @@ from tryredis.keys import Keys
 from tryredis.lessons import LessonIndex
 from tryredis.repl.engine import Runtime, Sandbox
 from tryredis.repl.executor import Executor, make_pool
+from tryredis.repl.router import ClusterNodes, PoolSizes, Router, SingleNode
 from tryredis.repl.transactions import TransactionState
 from tryredis.sessions import SessionStore, SiteRedis, Touch
 from tryredis.settings import Settings
@@ -94,19 +95,7 @@ class Services:
             if settings.secret_key
             else await _shared_secret(site, keys)
         )
-        sandbox_url = settings.sandbox_url or settings.redis_url
-        timeout = settings.command_timeout_seconds
-        executor = Executor(
-            make_pool(sandbox_url, size=settings.sandbox_pool_size, socket_timeout=timeout)
-        )
-        blocking = Executor(
-            make_pool(
-                sandbox_url,
-                size=settings.blocking_max_connections,
-                socket_timeout=settings.block_max_seconds + timeout,
-                wait=0.5,
-            )
-        )
+        router = await _router(settings)
         # The per-request session touch takes the raw path (one round trip, no
         # redis-py pipeline); a Cluster needs redis-py's routing instead.
         fast = (
@@ -117,7 +106,7 @@ class Services:
             )
         )
         sessions = SessionStore(site, keys, settings, fast)
-        runtime = Runtime(settings, keys, executor, blocking, sessions)
+        runtime = Runtime(settings, keys, router, sessions)
         services = cls(settings, lessons, keys, site, sessions, Signer(secret), runtime)
         janitor = Janitor(
             site,
@@ -139,7 +128,7 @@ class Services:
         """Delete a sandbox's keys; keep the session and progress, or forget them too."""
         sandbox = Sandbox(self.runtime, learner_id, TransactionState())
         await sandbox.index.flush()
-        await self.runtime.executor.run([(b"DEL", self.keys.versions(learner_id).encode())])
+        await sandbox.executor.run([(b"DEL", self.keys.versions(learner_id).encode())])
         if keep_session:
             await self.site.delete(self.keys.queue(learner_id))
             await self.sessions.set_state(learner_id, m="", mf="", w="")
@@ -159,11 +148,32 @@ class Services:
             self.janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.janitor
-        await self.runtime.executor.close()
-        await self.runtime.blocking.close()
+        await self.runtime.router.close()
         if self.sessions.fast is not None:
             await self.sessions.fast.close()
         await self.site.aclose()
+
+
+async def _router(settings: Settings) -> Router:
+    """Pools for learners' commands: one server's, or one per Cluster node."""
+    url = settings.sandbox_url or settings.redis_url or ""
+    timeout = settings.command_timeout_seconds
+    sizes = PoolSizes(
+        size=settings.sandbox_pool_size,
+        timeout=timeout,
+        blocking_size=settings.blocking_max_connections,
+        blocking_timeout=settings.block_max_seconds + timeout,
+    )
+    if not settings.redis_cluster:
+        return SingleNode(url, sizes)
+    nodes = ClusterNodes(url, sizes)
+    try:
+        await nodes.start()
+    except RedisError as error:
+        raise StartupError(
+            f"TRYREDIS_SANDBOX_REDIS_URL: cannot read the cluster ({error})"
+        ) from None
+    return nodes
 
 
 async def _shared_secret(site: SiteRedis, keys: Keys) -> bytes:

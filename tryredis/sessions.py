@@ -8,6 +8,7 @@ WATCH state) and the client-address bucket.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
@@ -163,7 +164,7 @@ class SessionStore:
                 learner_id, address, session_args, address_args, now_ms
             )
         else:
-            session, address_wait = await self._touch_pipeline(
+            session, address_wait = await self._touch_cluster(
                 learner_id, address, session_args, address_args, now_ms
             )
         if not session[0]:
@@ -198,7 +199,7 @@ class SessionStore:
             raise RedisError(bytes(reply or b"").decode(errors="replace"))
         return reply[:5], reply[5]
 
-    async def _touch_pipeline(
+    async def _touch_cluster(
         self,
         learner_id: str,
         address: str,
@@ -206,20 +207,16 @@ class SessionStore:
         address_args: list[float],
         now_ms: int,
     ) -> tuple[Any, Any]:
-        # Redis Cluster: the keys live on different nodes, so let redis-py route them.
-        pipe = self.redis.pipeline(transaction=False)
-        await self._session_script(
-            keys=[self.keys.session(learner_id), self.keys.progress(learner_id)],
-            args=session_args,
-            client=pipe,  # type: ignore[arg-type]  # redis-py scripts accept pipelines
+        # Redis Cluster: the keys live on different nodes and cluster pipelines refuse
+        # scripts, so the three calls go concurrently, each routed by redis-py.
+        session, address_wait, _ = await asyncio.gather(
+            self._session_script(
+                keys=[self.keys.session(learner_id), self.keys.progress(learner_id)],
+                args=session_args,
+            ),
+            self._address_script(keys=[self.keys.ip_bucket(address)], args=address_args),
+            self.redis.zadd(self.keys.sandboxes, {learner_id: now_ms // 1000}, xx=True),
         )
-        await self._address_script(
-            keys=[self.keys.ip_bucket(address)],
-            args=address_args,
-            client=pipe,  # type: ignore[arg-type]
-        )
-        pipe.zadd(self.keys.sandboxes, {learner_id: now_ms // 1000}, xx=True)
-        session, address_wait, _ = await pipe.execute()
         return session, address_wait
 
     async def exists(self, learner_id: str) -> bool:

@@ -18,13 +18,14 @@ from typing import Literal
 
 from tryredis.keys import Keys
 from tryredis.repl.emulated import Emulated
-from tryredis.repl.executor import Executor, ExecutorError
+from tryredis.repl.executor import ExecutorError
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.help import help_text
 from tryredis.repl.keyindex import KeyIndex
 from tryredis.repl.limits import check_limits, needs_check
 from tryredis.repl.namespace import Namespace, NamespaceLeak
 from tryredis.repl.replies import ErrorReply, Reply
+from tryredis.repl.router import Router
 from tryredis.repl.table import Analysis, CommandError, CommandSpec, Refusal, resolve
 from tryredis.repl.tokenizer import LineRejected, ParseError, split_line
 from tryredis.repl.transactions import Transactions, TransactionState
@@ -51,8 +52,7 @@ class Runtime:
 
     settings: Settings
     keys: Keys
-    executor: Executor
-    blocking: Executor
+    router: Router
     sessions: SessionStore
 
 
@@ -64,8 +64,9 @@ class Sandbox:
         self.settings = runtime.settings
         self.learner_id = learner_id
         self.namespace = Namespace(runtime.keys.namespace(learner_id))
+        self.executor = runtime.router.executor(learner_id)
         index_key = runtime.keys.index(learner_id).encode()
-        self.index = KeyIndex(runtime.executor, self.namespace, index_key)
+        self.index = KeyIndex(self.executor, self.namespace, index_key)
         self.emulated = Emulated(self.index, self.settings.pattern_max_bytes)
         self.transactions = Transactions(self, state)
 
@@ -138,9 +139,9 @@ class Sandbox:
         extra = [*self.transactions.bumps(writes), *self.index.measure_commands(writes)]
         if analysis.timeout is not None:
             reply = await self.run_blocking(command)
-            tail = await self.runtime.executor.run(extra) if extra else []
+            tail = await self.executor.run(extra) if extra else []
         else:
-            replies = await self.runtime.executor.run([command, *extra])
+            replies = await self.executor.run([command, *extra])
             reply, tail = replies[0], replies[1:]
         if writes:
             await self.index.record(writes, tail[len(tail) - len(writes) :])
@@ -170,7 +171,7 @@ class Sandbox:
                 "another blocking command of yours is still waiting; the sandbox runs one at a time"
             )
         try:
-            (reply,) = await self.runtime.blocking.run([command])
+            (reply,) = await self.runtime.router.blocking(self.learner_id).run([command])
         finally:
             await sessions.redis.delete(marker)
         return reply
@@ -190,7 +191,7 @@ class Sandbox:
         command = self.rewrite(analysis, args)
         if name == "pubsub|channels" and len(command) == 2:
             command.append(self.namespace.prefix + b"*")  # every channel of this sandbox
-        (reply,) = await self.runtime.executor.run([command])
+        (reply,) = await self.executor.run([command])
         if isinstance(reply, ErrorReply):
             return self.namespace.strip_error(reply)
         if name == "pubsub|channels" and isinstance(reply, list):

@@ -157,7 +157,7 @@ class Transactions:
         fresh = list(dict.fromkeys(n for n in names if n not in self.state.watched))
         if fresh:
             ns = self.sandbox.namespace
-            replies = await self.sandbox.runtime.executor.run(
+            replies = await self.sandbox.executor.run(
                 [(b"HMGET", self.versions_key, *fresh), *((b"EXISTS", ns.key(n)) for n in fresh)]
             )
             versions = replies[0] if isinstance(replies[0], list) else [None] * len(fresh)
@@ -175,7 +175,7 @@ class Transactions:
     async def touch_all_watched(self) -> None:
         """FLUSHALL/FLUSHDB touch every watched key."""
         if self.state.watched:
-            await self.sandbox.runtime.executor.run(self.bumps(list(self.state.watched)))
+            await self.sandbox.executor.run(self.bumps(list(self.state.watched)))
 
     async def exec(self) -> Reply:
         """EXEC: run the queue as one MULTI/EXEC batch (or EXECABORT, or nil after a WATCH)."""
@@ -230,7 +230,7 @@ class Transactions:
         ns = sandbox.namespace
         measure = sandbox.index.measure_commands(writes)
         batch: list[Command] = [(b"MULTI",), *commands, (b"EXEC",), *measure]
-        async with sandbox.runtime.executor.hold() as held:
+        async with sandbox.executor.hold() as held:
             if watched:
                 names = list(watched)
                 real = [ns.key(n) for n in names]

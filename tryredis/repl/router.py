@@ -1,0 +1,155 @@
+"""Which Redis node runs a learner's commands: one server, or the slot's owner in a Cluster.
+
+Every key of a learner carries the hash tag ``{id}``, so all of them live in one
+Cluster slot and every batch a sandbox sends goes to one node. On a Cluster the
+router asks the slot map (kept by redis-py's cluster client) for that node and
+keeps a small pool per node. A ``MOVED`` or ``ASK`` answer (the slot moved while
+resharding) refreshes the map and sends the batch again, once: Redis ran none
+of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from redis.asyncio.cluster import RedisCluster
+from redis.crc import key_slot
+
+from tryredis.repl.executor import Command, Executor, Held, make_pool
+from tryredis.repl.replies import ErrorReply, Reply
+
+
+class Router(Protocol):
+    """Gives each sandbox the executors for its keys."""
+
+    def executor(self, learner_id: str) -> Executor:
+        """For ordinary commands."""
+
+    def blocking(self, learner_id: str) -> Executor:
+        """For blocking commands (their own, smaller pool)."""
+
+    async def close(self) -> None:
+        """Close every connection."""
+
+
+@dataclass
+class PoolSizes:
+    """How each pool (one per node) is sized."""
+
+    size: int
+    timeout: float
+    blocking_size: int
+    blocking_timeout: float
+
+
+class SingleNode:
+    """A standalone Redis: one pool for ordinary commands, one for blocking ones."""
+
+    def __init__(self, url: str, sizes: PoolSizes) -> None:
+        self._executor = Executor(make_pool(url, size=sizes.size, socket_timeout=sizes.timeout))
+        self._blocking = Executor(
+            make_pool(url, size=sizes.blocking_size, socket_timeout=sizes.blocking_timeout,
+                      wait=0.5)
+        )  # fmt: skip
+
+    def executor(self, learner_id: str) -> Executor:
+        """The one pool."""
+        return self._executor
+
+    def blocking(self, learner_id: str) -> Executor:
+        """The one blocking pool."""
+        return self._blocking
+
+    async def close(self) -> None:
+        """Close both pools."""
+        await self._executor.close()
+        await self._blocking.close()
+
+
+def _moved(reply: Reply) -> bool:
+    return isinstance(reply, ErrorReply) and reply.code in (b"MOVED", b"ASK")
+
+
+class ClusterNodes:
+    """A Redis Cluster: a pool per node, chosen by the learner's slot."""
+
+    def __init__(self, url: str, sizes: PoolSizes) -> None:
+        self.url = url
+        self.sizes = sizes
+        self.topology = RedisCluster.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self._pools: dict[tuple[str, int, bool], Executor] = {}
+
+    async def start(self) -> None:
+        """Read the slot map."""
+        await self.topology.initialize()
+
+    def _node_url(self, host: str, port: int) -> str:
+        # Same scheme, user and password as the seed URL; the node's address.
+        parts = urlsplit(self.url)
+        credentials = parts.netloc.rpartition("@")[0]
+        netloc = f"{credentials}@{host}:{port}" if credentials else f"{host}:{port}"
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    def node_executor(self, slot: int, blocking: bool) -> Executor:
+        """The pool of the node that owns ``slot`` now."""
+        node = self.topology.nodes_manager.get_node_from_slot(slot)
+        key = (node.host, int(node.port), blocking)
+        if key not in self._pools:
+            sizes = self.sizes
+            size, timeout = (
+                (sizes.blocking_size, sizes.blocking_timeout) if blocking
+                else (sizes.size, sizes.timeout)
+            )  # fmt: skip
+            self._pools[key] = Executor(
+                make_pool(self._node_url(node.host, int(node.port)), size=size,
+                          socket_timeout=timeout, wait=0.5 if blocking else 2.0)
+            )  # fmt: skip
+        return self._pools[key]
+
+    async def refresh(self) -> None:
+        """Re-read the slot map after a MOVED/ASK."""
+        await self.topology.nodes_manager.initialize()
+
+    def executor(self, learner_id: str) -> Executor:
+        """The learner's slot's node, following moves."""
+        return SlotExecutor(self, key_slot(learner_id.encode()), blocking=False)
+
+    def blocking(self, learner_id: str) -> Executor:
+        """The learner's slot's node, blocking pool."""
+        return SlotExecutor(self, key_slot(learner_id.encode()), blocking=True)
+
+    async def close(self) -> None:
+        """Close every pool and the topology client."""
+        for executor in self._pools.values():
+            await executor.close()
+        await self.topology.aclose()
+
+
+class SlotExecutor(Executor):
+    """An Executor bound to a slot rather than to a node."""
+
+    def __init__(self, nodes: ClusterNodes, slot: int, *, blocking: bool) -> None:
+        self.nodes = nodes
+        self.slot = slot
+        self.is_blocking = blocking
+
+    async def run(self, commands: Sequence[Command]) -> list[Reply]:
+        """Run on the slot's node; after MOVED/ASK, refresh the map and run once more."""
+        replies = await self.nodes.node_executor(self.slot, self.is_blocking).run(commands)
+        if replies and _moved(replies[0]):
+            await self.nodes.refresh()
+            replies = await self.nodes.node_executor(self.slot, self.is_blocking).run(commands)
+        return replies
+
+    @contextlib.asynccontextmanager
+    async def hold(self) -> AsyncIterator[Held]:
+        """A connection on the slot's node (a move during it fails that request only)."""
+        async with self.nodes.node_executor(self.slot, self.is_blocking).hold() as held:
+            yield held
+
+    async def close(self) -> None:
+        """Pools belong to the router."""
