@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 
@@ -116,7 +115,6 @@ class Services:
             lambda learner_id: services.sandbox_reset(learner_id, keep_session=False),
         )
         services.janitor = asyncio.create_task(janitor.run_forever())
-        _die_with_parent()
         return services
 
     def sandbox(self, learner_id: str, touch: Touch) -> Sandbox:
@@ -183,11 +181,3 @@ async def _shared_secret(site: SiteRedis, keys: Keys) -> bytes:
     if not value:
         raise StartupError("could not read the signing secret from Redis")
     return value if isinstance(value, bytes) else str(value).encode()
-
-
-def _die_with_parent() -> None:
-    # Workers started by `tryredis serve` must not outlive a SIGKILLed CLI.
-    if os.environ.get("TRYREDIS_PARENT_PID"):
-        from tryredis.processes import die_with_parent
-
-        die_with_parent()
