@@ -5,19 +5,22 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 
 from tryredis.assets import StaticAssets
+from tryredis.labs import http_views
+from tryredis.labs import views as labs
 from tryredis.views import api, health, pages, subscribe
 
 
 def build_routes(assets: StaticAssets) -> list[BaseRoute]:
     """All routes of the site, in one list."""
     return [
+        # The REPL's endpoint first: it is by far the most requested.
+        Route("/api/v1/run", api.run, methods=["POST"], name="api-run"),
         Route("/", pages.index, name="index"),
         Route("/lesson/{slug}", pages.lesson, name="lesson"),
         Route("/repl", pages.repl_page, name="repl"),
         Route("/lesson/{slug}/exercises", pages.exercises, name="lesson-exercises"),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/api/v1/sessions", api.create_session, methods=["POST"], name="api-sessions"),
-        Route("/api/v1/run", api.run, methods=["POST"], name="api-run"),
         Route(
             "/api/v1/sessions/current",
             api.delete_session,
@@ -26,5 +29,55 @@ def build_routes(assets: StaticAssets) -> list[BaseRoute]:
         ),
         Route("/sandbox/reset", api.reset_sandbox, methods=["POST"], name="sandbox-reset"),
         Route("/repl/subscribe", subscribe.subscribe, name="repl-subscribe"),
+        # Live labs (docs/labs.md): pages, then the endpoints they call.
+        Route("/lab", labs.labs_index, name="labs"),
+        Route("/lab/cache-aside", labs.cache_aside_page, name="lab-cache-aside"),
+        Route("/lab/stampede", labs.stampede_page, name="lab-stampede"),
+        Route("/lab/rate-limit", labs.rate_limit_page, name="lab-rate-limit"),
+        Route("/lab/sessions", labs.sessions_page, name="lab-sessions"),
+        Route("/lab/http-caching", labs.http_caching_page, name="lab-http-caching"),
+        Route(
+            "/lab/cache-aside/fetch",
+            labs.cache_aside_fetch,
+            methods=["POST"],
+            name="lab-cache-aside-fetch",
+        ),
+        Route(
+            "/lab/cache-aside/update",
+            labs.cache_aside_update,
+            methods=["POST"],
+            name="lab-cache-aside-update",
+        ),
+        Route("/lab/stampede/run", labs.stampede_run, methods=["POST"], name="lab-stampede-run"),
+        Route(
+            "/lab/rate-limit/{limiter}",
+            labs.rate_limited,
+            methods=["POST"],
+            name="lab-rate-limit-hit",
+        ),
+        Route(
+            "/lab/sessions/login", labs.session_login, methods=["POST"], name="lab-session-login"
+        ),
+        Route("/lab/sessions/me", labs.session_me, name="lab-session-me"),
+        Route(
+            "/lab/sessions/logout", labs.session_logout, methods=["POST"], name="lab-session-logout"
+        ),
+        Route("/lab/http-caching/repo/{owner}/{name}", http_views.http_repo, name="lab-http-repo"),
+        Route(
+            "/lab/http-caching/repo/{owner}/{name}/star",
+            http_views.http_star,
+            methods=["POST"],
+            name="lab-http-star",
+        ),
+        Route(
+            "/lab/http-caching/origin/repo/{owner}/{name}",
+            http_views.http_origin,
+            name="lab-http-origin",
+        ),
+        Route(
+            "/lab/http-caching/proxy/repo/{owner}/{name}",
+            http_views.http_proxy,
+            name="lab-http-proxy",
+        ),
         Mount("/static", app=assets, name="static"),
     ]

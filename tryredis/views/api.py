@@ -146,8 +146,8 @@ async def open_sandbox(request: Request, cost: int, *, own_state: bool = False) 
     """The caller's sandbox, after authentication and ``cost`` commands of rate limit.
 
     A browser's first command creates its session. With ``own_state`` the
-    sandbox ignores the learner's open MULTI/WATCH (for labs and checks, whose
-    commands must run now, not be queued).
+    sandbox ignores the learner's open MULTI (labs' commands must run now, not be
+    queued) but keeps their WATCH list, so a watched key a lab writes aborts EXEC.
     """
     caller = identify(request)
     services = services_of(request)
@@ -158,8 +158,9 @@ async def open_sandbox(request: Request, cost: int, *, own_state: bool = False) 
             raise ApiError(401, "unknown or expired token: POST /api/v1/sessions for a new one")
         await services.sessions.create(caller.learner_id, address, "browser")
         touch = await services.sessions.touch(caller.learner_id, address, cost)
-    if own_state:
-        return Sandbox(services.runtime, caller.learner_id, TransactionState())
+    if own_state:  # never queued, but a WATCH open in the REPL still sees these writes
+        state = TransactionState.load(in_multi=False, failed=False, watch_json=touch.watch)
+        return Sandbox(services.runtime, caller.learner_id, state)
     return services.sandbox(caller.learner_id, touch)
 
 

@@ -138,5 +138,4 @@ async def exercises(request: Request) -> Response:
             "done_count": sum(1 for s in status.values() if s == "done"),
         },
     )
-    response.headers["cache-control"] = "no-store"
-    return response
+    return conditional(request, response)
