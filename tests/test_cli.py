@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -289,3 +290,30 @@ def test_killed_cli_leaves_no_process(tmp_path: Path) -> None:
             left = {p: command_line(p) for p in below if command_line(p)}
             assert time.monotonic() < deadline, f"still running after the CLI was killed: {left}"
             time.sleep(0.05)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds child processes in /proc")
+def test_healthz_follows_the_embedded_redis_through_a_restart(tmp_path: Path) -> None:
+    with serving(tmp_path) as (process, port, _sock):
+        (server,) = [p for p in descendants(process.pid) if "redis-server" in command_line(p)]
+        os.kill(server, signal.SIGKILL)
+        statuses = []
+        deadline = time.monotonic() + 1
+        while 503 not in statuses and time.monotonic() < deadline:
+            statuses.append(status_of(f"http://127.0.0.1:{port}/healthz"))
+        assert 503 in statuses, f"/healthz never turned 503 within 1 s: {statuses}"
+        deadline = time.monotonic() + 5
+        while status_of(f"http://127.0.0.1:{port}/healthz") != 200:
+            assert time.monotonic() < deadline, "/healthz did not come back after the restart"
+            time.sleep(0.05)
+        restarted = [p for p in descendants(process.pid) if "redis-server" in command_line(p)]
+        assert restarted and restarted != [server]
+
+
+def status_of(url: str) -> int:
+    """The HTTP status of a GET (error statuses included)."""
+    try:
+        return get(url)
+    except urllib.error.HTTPError as error:
+        return error.code
