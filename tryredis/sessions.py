@@ -131,6 +131,16 @@ class SessionStore:
         self.settings = settings
         self.ttl_ms = int(settings.sandbox_idle_hours * 3600 * 1000)
         self._session_script = redis.register_script(SESSION_SCRIPT)
+        bucket_ttl = int(settings.ip_rate_burst / settings.ip_rate_per_second * 1000) + 1000
+        # The touch script's constant arguments, encoded once: rate, burst, then
+        # (after the cost) session ttl, address rate, address burst, address ttl.
+        self._limits = tuple(
+            _arg(value)
+            for value in (
+                settings.rate_per_second, settings.rate_burst, self.ttl_ms,
+                settings.ip_rate_per_second, settings.ip_rate_burst, bucket_ttl,
+            )
+        )  # fmt: skip
         self._address_script = redis.register_script(ADDRESS_SCRIPT)
 
     async def create(self, learner_id: str, address: str, kind: str) -> None:
@@ -185,11 +195,11 @@ class SessionStore:
     ) -> tuple[Any, Any]:
         # One raw round trip, one script: this runs for every command a learner types.
         assert self.fast is not None
+        keys = self.keys
         command: Command = (
-            b"EVALSHA", TOUCH_SHA, 4, self.keys.session(learner_id),
-            self.keys.progress(learner_id), self.keys.ip_bucket(address), self.keys.sandboxes,
-            *map(_arg, session_args), *map(_arg, address_args[1:3]), _arg(address_args[4]),
-            learner_id,
+            b"EVALSHA", TOUCH_SHA, b"4", keys.session(learner_id), keys.progress(learner_id),
+            keys.ip_bucket(address), keys.sandboxes, _arg(now_ms), *self._limits[:2],
+            _arg(session_args[3]), *self._limits[2:], learner_id,
         )  # fmt: skip
         (reply,) = await self.fast.run([command])
         if _noscript(reply):  # a restarted Redis forgot the script: load it, run again

@@ -189,7 +189,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "sandbox_pool_size",
         _positive_int,
-        "32",
+        "64",
         "Connections per worker for learners' ordinary commands",
     ),
     Field(
@@ -242,7 +242,7 @@ class Settings:
     block_max_seconds: float = 10.0
     multi_max_commands: int = 50
     blocking_max_connections: int = 16
-    sandbox_pool_size: int = 32
+    sandbox_pool_size: int = 64
     command_timeout_seconds: float = 5.0
     rate_per_second: float = 10.0
     rate_burst: int = 20

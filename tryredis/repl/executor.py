@@ -69,17 +69,15 @@ class TypedRESP2Parser(_AsyncRESP2Parser):
 def pack(commands: Sequence[Command]) -> bytes:
     """RESP2-encode a batch of commands (redis-py's packer is 10x slower for small ones)."""
     out: list[bytes] = []
+    append = out.append
     for command in commands:
-        out.append(b"*%d\r\n" % len(command))
+        append(b"*%d\r\n" % len(command))
         for arg in command:
-            data = (
-                arg.encode()
-                if isinstance(arg, str)
-                else b"%d" % arg
-                if isinstance(arg, int)
-                else arg
-            )
-            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+            if not isinstance(arg, bytes):  # most arguments already are
+                arg = arg.encode() if isinstance(arg, str) else b"%d" % arg
+            append(b"$%d\r\n" % len(arg))
+            append(arg)
+            append(b"\r\n")
     return b"".join(out)
 
 
@@ -184,7 +182,8 @@ class Pool:
             self._slots = asyncio.Semaphore(self.size)
         if self._slots.locked():
             try:
-                await asyncio.wait_for(self._slots.acquire(), self.wait)
+                async with asyncio.timeout(self.wait):  # no task per wait, unlike wait_for
+                    await self._slots.acquire()
             except TimeoutError:
                 raise RedisConnectionError("No connection available.") from None
         else:

@@ -81,10 +81,7 @@ def identify(request: Request) -> Caller:
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    """The request's JSON body (415 if not JSON, 413 if over ``limit`` bytes, 400 if invalid)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise ApiError(415, "send the body as application/json")
+    """The request's JSON body; {} when empty (413 over ``limit`` bytes, 415 not JSON, 400 bad)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"the body is over {limit} bytes")
@@ -93,8 +90,13 @@ async def read_json(request: Request, limit: int) -> Any:
         body += chunk
         if len(body) > limit:
             raise ApiError(413, f"the body is over {limit} bytes")
+    if not body:
+        return {}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, "send the body as application/json")
     try:
-        return json.loads(body) if body else {}
+        return json.loads(body)
     except ValueError:
         raise ApiError(400, "the body is not valid JSON") from None
 
