@@ -16,7 +16,7 @@ from starlette.responses import Response
 from tryredis.assets import StaticAssets
 from tryredis.lessons import load_lessons
 from tryredis.routes import build_routes
-from tryredis.security import SecurityHeadersMiddleware, ServerErrorPage
+from tryredis.security import SecurityMiddleware
 from tryredis.services import Services
 from tryredis.settings import PROJECT_ROOT, Settings
 from tryredis.templating import build_templates
@@ -48,13 +48,7 @@ def create_app(settings: Settings, *, static_dir: Path = STATIC_DIR) -> Starlett
 
     app = Starlette(
         routes=build_routes(assets),
-        # The 500 page is rendered by the innermost middleware, so that it too
-        # passes through the security headers (Starlette's own 500 handler sits
-        # outside every middleware).
-        middleware=[
-            Middleware(SecurityHeadersMiddleware),
-            Middleware(ServerErrorPage, render=_server_error),
-        ],
+        middleware=[Middleware(SecurityMiddleware, render=_server_error)],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )

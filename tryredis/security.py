@@ -37,34 +37,13 @@ SECURITY_HEADERS = {
 _ENCODED = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 
 
-class SecurityHeadersMiddleware:
-    """Adds ``SECURITY_HEADERS`` to every HTTP response (pages, API, static, errors)."""
+class SecurityMiddleware:
+    """Security headers on every HTTP response, and the 500 page for unhandled errors.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name for name, _ in message.get("headers", ())}
-                message["headers"] = [
-                    *message.get("headers", ()),
-                    *(header for header in _ENCODED if header[0] not in present),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class ServerErrorPage:
-    """Turns an unhandled exception into the site's 500 page (or JSON for the API).
-
-    Tracebacks are logged by ``render``, never shown. If the response had already
-    started, the exception propagates and the server closes the connection.
+    One layer does both so that the 500 page carries the headers too (Starlette's
+    own 500 handler sits outside every middleware). Tracebacks are logged by
+    ``render``, never shown; if the response had already started, the exception
+    propagates and the server closes the connection.
     """
 
     def __init__(
@@ -79,15 +58,21 @@ class ServerErrorPage:
             return
         started = False
 
-        async def tracking_send(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                present = {name for name, _ in message.get("headers", ())}
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    *(header for header in _ENCODED if header[0] not in present),
+                ]
             await send(message)
 
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, send_with_headers)
         except Exception as exc:
             if started:
                 raise
             response = await self.render(Request(scope), exc)
-            await response(scope, receive, send)
+            await response(scope, receive, send_with_headers)
