@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
+from tests.support.live import free_port as free_port
+from tests.support.live import serving
 from tests.support.redis_servers import REDIS_SERVER, RedisServer, running_redis
 from tryredis.app import create_app
 from tryredis.settings import Settings
@@ -60,31 +58,11 @@ def client(app_settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def live_server(redis_server: RedisServer) -> Iterator[str]:
-    """The site on a random local port, in a thread of this process."""
-    app = create_app(settings_for(redis_server))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    """The site on a random local port, served by uvicorn in a thread of this process."""
+    with serving(create_app(settings_for(redis_server))) as url:
+        yield url
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.live import free_port
 from tests.support.redis_servers import RedisServer
 from tryredis import cli
 
@@ -36,13 +37,6 @@ def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
     command = [sys.executable, str(ROOT / "server.py"), *args]
     return subprocess.run(command, cwd=tmp_path, env=clean_env(**env), capture_output=True,
                           text=True, timeout=30)  # fmt: skip
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on (right now)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import threading
-import time
 from pathlib import Path
 
-import uvicorn
 from playwright.async_api import async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import free_port, settings_for  # noqa: E402
+from tests.conftest import settings_for  # noqa: E402
+from tests.support.live import serving  # noqa: E402
 from tests.support.redis_servers import running_redis  # noqa: E402
 from tryredis.app import create_app  # noqa: E402
 
@@ -44,15 +42,8 @@ async def shoot(base: str, target: Path) -> None:
 
 def main() -> int:
     """Serve the site on a private Redis and photograph it."""
-    with running_redis() as server:
-        port = free_port()
-        app = create_app(settings_for(server))
-        uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        threading.Thread(target=uv.run, daemon=True).start()
-        while not uv.started:
-            time.sleep(0.02)
-        asyncio.run(shoot(f"http://127.0.0.1:{port}", ROOT / "docs" / "screenshot.png"))
-        uv.should_exit = True
+    with running_redis() as server, serving(create_app(settings_for(server))) as url:
+        asyncio.run(shoot(url, ROOT / "docs" / "screenshot.png"))
     return 0
 
 

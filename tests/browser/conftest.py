@@ -6,6 +6,7 @@ Chromium through ``executable_path``; the flags keep it off the network.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +15,6 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from tests.conftest import free_port as free_port  # re-exported for the labs tests
 from tryredis.settings import PROJECT_ROOT
 
 CHROMIUM = next(
@@ -26,6 +26,9 @@ CHROMIUM = next(
     None,
 )
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# Chromium logs every 4xx answer to fetch() as a console error. These are answers the
+# UI shows on purpose (a refused subscription, 401, a 409, a 429); anything else fails.
+EXPECTED_STATUSES = re.compile(r"Failed to load resource: .*status of (400|401|409|429) ")
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 

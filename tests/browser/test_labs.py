@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-import pytest_asyncio
-import uvicorn
-from playwright.async_api import BrowserContext, Locator, Page, expect
+from playwright.async_api import Locator, Page, expect
 
-from tests.browser.conftest import CHROMIUM, free_port, screenshot_path
+from tests.browser.conftest import CHROMIUM, screenshot_path
 from tests.conftest import settings_for
 from tests.labs.conftest import Clock
+from tests.support.live import serving
 from tests.support.redis_servers import RedisServer
 from tryredis.app import create_app
 from tryredis.labs.config import LabConfig
@@ -25,7 +23,6 @@ pytestmark = [
 ]
 
 CLOCK = Clock()  # real time unless a test pins it
-EXPECTED_STATUSES = re.compile(r"status of (401|429) ")
 
 
 @pytest.fixture(scope="module")
@@ -35,20 +32,8 @@ def lab_server(redis_server: RedisServer) -> Iterator[str]:
     app.state.lab_config = LabConfig(
         upstream_delay=0.1, origin_max_age=1, origin_s_maxage=1, origin_swr=30, clock=CLOCK
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the lab server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
@@ -56,28 +41,6 @@ def real_time() -> Iterator[None]:
     CLOCK.start, CLOCK.offset = None, 0.0
     yield
     CLOCK.start, CLOCK.offset = None, 0.0
-
-
-@pytest_asyncio.fixture
-async def lab_page(context: BrowserContext) -> AsyncIterator[Page]:
-    """A page in a fresh profile; JavaScript errors fail the test.
-
-    Chromium logs every 4xx answer to fetch() as a console error; the 429s and
-    401s these labs provoke on purpose are expected, anything else is not.
-    """
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and not EXPECTED_STATUSES.search(message.text)
-            else None
-        ),
-    )
-    yield page
-    assert not errors, f"errors in the page: {errors}"
 
 
 async def repl(page: Page, line: str) -> None:
@@ -102,8 +65,7 @@ async def number(cell: Locator) -> float:
     return float(match.group(1))
 
 
-async def test_cache_aside_lab(lab_server: str, lab_page: Page) -> None:
-    page = lab_page
+async def test_cache_aside_lab(lab_server: str, page: Page) -> None:
     await page.goto(f"{lab_server}/lab/cache-aside")
     rows = page.get_by_test_id("ca-results").locator("tbody tr")
     fetch = page.get_by_test_id("ca-fetch")
@@ -144,8 +106,7 @@ async def test_cache_aside_lab(lab_server: str, lab_page: Page) -> None:
     await expect(repl_output(page)).to_contain_text(re.compile(r"\(integer\) (5\d|60)"))
 
 
-async def test_stampede_lab(lab_server: str, lab_page: Page) -> None:
-    page = lab_page
+async def test_stampede_lab(lab_server: str, page: Page) -> None:
     await page.goto(f"{lab_server}/lab/stampede")
     rows = page.get_by_test_id("st-results").locator("tbody tr")
     await page.fill("#st-clients", "20")
@@ -170,8 +131,7 @@ async def test_stampede_lab(lab_server: str, lab_page: Page) -> None:
     await expect(repl_output(page)).to_contain_text('"lock:cache:v1:repo:redis/redis"')
 
 
-async def test_rate_limit_lab(lab_server: str, lab_page: Page) -> None:
-    page = lab_page
+async def test_rate_limit_lab(lab_server: str, page: Page) -> None:
     CLOCK.start = (time.time() // 10) * 10  # pinned: the 8 requests share one fixed window
     await page.goto(f"{lab_server}/lab/rate-limit")
     for limiter in ["fixed", "sliding"]:
@@ -190,8 +150,7 @@ async def test_rate_limit_lab(lab_server: str, lab_page: Page) -> None:
     await expect(repl_output(page)).to_contain_text("(integer) 5")
 
 
-async def test_session_lab(lab_server: str, lab_page: Page) -> None:
-    page = lab_page
+async def test_session_lab(lab_server: str, page: Page) -> None:
     await page.goto(f"{lab_server}/lab/sessions")
     status = page.locator('[data-lab="sessions"] [data-status]')
     await page.get_by_test_id("se-me").click()
@@ -219,8 +178,7 @@ async def test_session_lab(lab_server: str, lab_page: Page) -> None:
     await expect(status).to_contain_text("Not logged in")
 
 
-async def test_http_caching_lab(lab_server: str, lab_page: Page) -> None:
-    page = lab_page
+async def test_http_caching_lab(lab_server: str, page: Page) -> None:
     await page.goto(f"{lab_server}/lab/http-caching")
     cards = page.get_by_test_id("hc-exchanges").locator(".exchange")
     newest = cards.first
@@ -268,8 +226,7 @@ async def test_http_caching_lab(lab_server: str, lab_page: Page) -> None:
     await expect(repl_output(page)).to_contain_text('"proxy:repo:redis/redis"')
 
 
-async def test_labs_are_listed_and_keyboard_usable(lab_server: str, lab_page: Page) -> None:
-    page = lab_page
+async def test_labs_are_listed_and_keyboard_usable(lab_server: str, page: Page) -> None:
     await page.goto(lab_server)
     await page.get_by_role("navigation", name="Site").get_by_role("link", name="Labs").click()
     await expect(page.get_by_test_id("lab-list").locator("li")).to_have_count(5)
