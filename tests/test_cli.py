@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.live import free_port
-from tests.support.redis_servers import RedisServer
+from tests.support.redis_servers import RedisServer, running_redis
 from tryredis import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,3 +311,76 @@ def status_of(url: str) -> int:
         return get(url)
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def wait_for_site(process: subprocess.Popen[str], port: int, log: Path) -> None:
+    """Until GET /healthz answers 200 (or the process died)."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if get(f"http://127.0.0.1:{port}/healthz") == 200:
+                return
+        except OSError:
+            pass
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "the site did not answer within 20 s"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds child processes in /proc")
+def test_external_redis_url_is_used_and_nothing_is_embedded(tmp_path: Path) -> None:
+    redis_port = free_port()
+    with running_redis_on_tcp(redis_port) as server:
+        url = f"redis://127.0.0.1:{redis_port}/0"
+        port = free_port()
+        log_path = tmp_path / "stderr.txt"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, str(ROOT / "server.py"), "serve", "--port", str(port)],
+                cwd=tmp_path, env=clean_env(TRYREDIS_REDIS_URL=url), stdout=subprocess.PIPE,
+                stderr=log, text=True,
+            )  # fmt: skip
+            try:
+                assert process.stdout is not None
+                first = process.stdout.readline()
+                assert first.startswith(f"tryredis: serving on http://127.0.0.1:{port}")
+                assert "embedded" not in first
+                wait_for_site(process, port, log_path)
+                assert get(f"http://127.0.0.1:{port}/") == 200
+                below = descendants(process.pid)
+                assert not any("redis-server" in command_line(p) for p in below)
+                assert server.client().exists("tryredis:secret") == 1  # it used this Redis
+            finally:
+                process.terminate()
+                process.wait(10)
+                assert process.stdout is not None
+                process.stdout.close()
+
+
+@pytest.mark.slow
+def test_uvicorn_serves_server_app_when_the_url_is_set(tmp_path: Path) -> None:
+    redis_port = free_port()
+    with running_redis_on_tcp(redis_port):
+        port = free_port()
+        log_path = tmp_path / "stderr.txt"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "server:app", "--port", str(port)],
+                cwd=ROOT, env=clean_env(TRYREDIS_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0"),
+                stdout=subprocess.DEVNULL, stderr=log, text=True,
+            )  # fmt: skip
+            try:
+                wait_for_site(process, port, log_path)
+                assert get(f"http://127.0.0.1:{port}/repl") == 200
+            finally:
+                process.terminate()
+                process.wait(10)
+
+
+@contextmanager
+def running_redis_on_tcp(port: int) -> Iterator[RedisServer]:
+    """A private redis-server that also listens on 127.0.0.1:``port`` (never 6379)."""
+    assert port != 6379
+    with running_redis(["--port", str(port), "--bind", "127.0.0.1"]) as server:
+        yield server
