@@ -72,6 +72,11 @@
         }
         self.submit(lines, false);
         self.input.focus({ preventScroll: true });
+        // On narrow screens the REPL sits below the lesson: bring it into view.
+        var box = self.root.getBoundingClientRect();
+        if (box.top > window.innerHeight || box.bottom < 0) {
+          self.root.scrollIntoView({ behavior: "smooth", block: "end" });
+        }
       });
     });
   };
