@@ -60,3 +60,34 @@ def test_the_sandbox_user_cannot_leave_its_prefix(
         sandbox.execute_command("CONFIG", "GET", "maxmemory")  # type: ignore[no-untyped-call]
     assert sandbox.set("tryredis:u:{x}:k", "ok")
     sandbox.delete("tryredis:u:{x}:k")
+
+
+def test_deleting_sandboxes_works_under_the_acl(
+    acl_client: tuple[TestClient, EmbeddedRedis],
+) -> None:
+    import time
+
+    from tryredis.janitor import Janitor
+
+    client, server = acl_client
+    site_user = redis.Redis.from_url(server.site_url)  # may SCAN tryredis:* (not KEYS)
+    gone_by_api, gone_by_janitor = ApiSession.open(client), ApiSession.open(client)
+    for learner in (gone_by_api, gone_by_janitor):
+        assert learner.out("MSET a 1 b 2") == "OK"
+    deleted = client.delete("/api/v1/sessions/current", headers=gone_by_api.headers)
+    assert deleted.status_code == 204
+    learner_id = gone_by_api.token.split(".")[0]
+    assert list(site_user.scan_iter(match=f"tryredis:*{{{learner_id}}}*")) == []
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    janitor = Janitor(
+        services.site, services.keys.sandboxes, services.keys.janitor_lock, 3600,
+        lambda lid: services.sandbox_reset(lid, keep_session=False),
+    )  # fmt: skip
+
+    async def sweep() -> int:
+        return await janitor.sweep(time.time() + 7200)
+
+    assert client.portal.call(sweep) >= 1  # type: ignore[union-attr]
+    learner_id = gone_by_janitor.token.split(".")[0]
+    assert list(site_user.scan_iter(match=f"tryredis:*{{{learner_id}}}*")) == []
