@@ -40,6 +40,20 @@ def fresh_redis() -> Iterator[RedisServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[RedisServer]:
+    """A private redis-server for one test module (for tests that inspect the whole server)."""
+    with running_redis() as redis_server:
+        yield redis_server
+
+
+@pytest.fixture(scope="module")
+def module_client(server: RedisServer) -> Iterator[TestClient]:
+    """The app on the module's server; blocking commands capped at 1 s to keep tests fast."""
+    with TestClient(create_app(settings_for(server, block_max_seconds=1.0))) as test_client:
+        yield test_client
+
+
 def settings_for(server: RedisServer, **overrides: object) -> Settings:
     """Settings pointing at a private server, with test limits."""
     return Settings(redis_url=server.url, **{**TEST_LIMITS, **overrides})  # type: ignore[arg-type]

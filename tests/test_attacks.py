@@ -11,32 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from tests.conftest import ApiSession, settings_for
-from tests.support.redis_servers import RedisServer, running_redis
-from tryredis.app import create_app
+from tests.conftest import ApiSession
+from tests.support.redis_servers import RedisServer
 
 SECRET = b"TOPSECRET"
 PREFIX = "tryredis:"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RedisServer]:
-    with running_redis() as redis_server:
-        yield redis_server
-
-
-@pytest.fixture(scope="module")
-def module_client(server: RedisServer) -> Iterator[TestClient]:
-    app = create_app(settings_for(server, block_max_seconds=1.0))
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 @pytest.fixture

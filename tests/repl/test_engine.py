@@ -5,36 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import ApiSession, settings_for
-from tests.support.redis_servers import RedisServer, running_redis
+from tests.support.redis_servers import RedisServer
 from tryredis.app import create_app
 from tryredis.repl.executor import Executor, make_pool
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.tokenizer import split_line
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[RedisServer]:
-    with running_redis() as redis_server:
-        yield redis_server
-
-
-@pytest.fixture(scope="module")
-def app_client(server: RedisServer) -> Iterator[TestClient]:
-    app = create_app(settings_for(server, block_max_seconds=1.0))
-    with TestClient(app) as client:
-        yield client
-
-
 @pytest.fixture
-def learner(app_client: TestClient) -> ApiSession:
-    return ApiSession.open(app_client)
+def learner(module_client: TestClient) -> ApiSession:
+    return ApiSession.open(module_client)
 
 
 async def real_redis_outputs(server: RedisServer, lines: list[str]) -> list[str]:
@@ -80,10 +66,10 @@ SEQUENCES = [
 
 @pytest.mark.parametrize("lines", SEQUENCES, ids=[" / ".join(s)[:70] for s in SEQUENCES])
 def test_transactions_match_a_real_connection(
-    server: RedisServer, app_client: TestClient, lines: list[str]
+    server: RedisServer, module_client: TestClient, lines: list[str]
 ) -> None:
     expected = asyncio.run(real_redis_outputs(server, lines))
-    learner = ApiSession.open(app_client)
+    learner = ApiSession.open(module_client)
     assert [learner.out(line) for line in lines] == expected
 
 
@@ -112,7 +98,7 @@ def test_watched_key_that_expires_aborts(learner: ApiSession) -> None:
 
 
 def test_transaction_queue_cap_makes_exec_abort(
-    app_client: TestClient, server: RedisServer
+    module_client: TestClient, server: RedisServer
 ) -> None:
     with TestClient(create_app(settings_for(server, multi_max_commands=3))) as client:
         learner = ApiSession.open(client)
