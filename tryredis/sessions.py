@@ -163,20 +163,10 @@ class SessionStore:
 
     async def touch(self, learner_id: str, address: str, cost: int) -> Touch:
         """Refresh the session, take ``cost`` tokens from both buckets; raise RateLimited."""
-        settings = self.settings
         now_ms = int(time.time() * 1000)
-        cost = max(1, min(cost, settings.rate_burst))
-        session_args = [now_ms, settings.rate_per_second, settings.rate_burst, cost, self.ttl_ms]
-        bucket_ttl = int(settings.ip_rate_burst / settings.ip_rate_per_second * 1000) + 1000
-        address_args = [now_ms, settings.ip_rate_per_second, settings.ip_rate_burst, 1, bucket_ttl]
-        if self.fast is not None:
-            session, address_wait = await self._touch_fast(
-                learner_id, address, session_args, address_args, now_ms
-            )
-        else:
-            session, address_wait = await self._touch_cluster(
-                learner_id, address, session_args, address_args, now_ms
-            )
+        cost = max(1, min(cost, self.settings.rate_burst))
+        touch = self._touch_fast if self.fast is not None else self._touch_cluster
+        session, address_wait = await touch(learner_id, address, cost, now_ms)
         if not session[0]:
             return Touch(exists=False)
         if address_wait:
@@ -186,12 +176,7 @@ class SessionStore:
         return Touch(True, 0, session[2] == b"1", session[3] == b"1", _text(session[4]))
 
     async def _touch_fast(
-        self,
-        learner_id: str,
-        address: str,
-        session_args: list[float],
-        address_args: list[float],
-        now_ms: int,
+        self, learner_id: str, address: str, cost: int, now_ms: int
     ) -> tuple[Any, Any]:
         # One raw round trip, one script: this runs for every command a learner types.
         assert self.fast is not None
@@ -199,7 +184,7 @@ class SessionStore:
         command: Command = (
             b"EVALSHA", TOUCH_SHA, b"4", keys.session(learner_id), keys.progress(learner_id),
             keys.ip_bucket(address), keys.sandboxes, _arg(now_ms), *self._limits[:2],
-            _arg(session_args[3]), *self._limits[2:], learner_id,
+            _arg(cost), *self._limits[2:], learner_id,
         )  # fmt: skip
         (reply,) = await self.fast.run([command])
         if _noscript(reply):  # a restarted Redis forgot the script: load it, run again
@@ -210,21 +195,20 @@ class SessionStore:
         return reply[:5], reply[5]
 
     async def _touch_cluster(
-        self,
-        learner_id: str,
-        address: str,
-        session_args: list[float],
-        address_args: list[float],
-        now_ms: int,
+        self, learner_id: str, address: str, cost: int, now_ms: int
     ) -> tuple[Any, Any]:
         # Redis Cluster: the keys live on different nodes and cluster pipelines refuse
         # scripts, so the three calls go concurrently, each routed by redis-py.
+        rate, burst, ttl, address_rate, address_burst, address_ttl = self._limits
         session, address_wait, _ = await asyncio.gather(
             self._session_script(
                 keys=[self.keys.session(learner_id), self.keys.progress(learner_id)],
-                args=session_args,
+                args=[now_ms, rate, burst, cost, ttl],
             ),
-            self._address_script(keys=[self.keys.ip_bucket(address)], args=address_args),
+            self._address_script(
+                keys=[self.keys.ip_bucket(address)],
+                args=[now_ms, address_rate, address_burst, 1, address_ttl],
+            ),
             self.redis.zadd(self.keys.sandboxes, {learner_id: now_ms // 1000}, xx=True),
         )
         return session, address_wait
