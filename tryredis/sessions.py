@@ -104,7 +104,6 @@ class Touch:
     """What the per-request touch found."""
 
     exists: bool
-    wait_ms: int = 0
     in_multi: bool = False
     multi_failed: bool = False
     watch: str = ""
@@ -173,7 +172,7 @@ class SessionStore:
             raise RateLimited(int(address_wait) / 1000, "requests per client address")
         if session[1]:
             raise RateLimited(int(session[1]) / 1000, "commands per learner")
-        return Touch(True, 0, session[2] == b"1", session[3] == b"1", _text(session[4]))
+        return Touch(True, session[2] == b"1", session[3] == b"1", _text(session[4]))
 
     async def _touch_fast(
         self, learner_id: str, address: str, cost: int, now_ms: int
