@@ -60,8 +60,12 @@ class Caller:
     via_cookie: bool
 
 
-def identify(request: Request) -> Caller:
-    """Bearer token, or cookie plus CSRF token and same-origin; else 401/403."""
+def identify(request: Request, *, csrf: bool = True) -> Caller:
+    """Bearer token, or cookie plus same-origin (and the CSRF token); else 401/403.
+
+    ``csrf=False`` is for requests that only read the learner's own data and that a
+    browser cannot add headers to (EventSource, a streamed GET).
+    """
     services = services_of(request)
     authorization = request.headers.get("authorization", "")
     if authorization:
@@ -75,7 +79,7 @@ def identify(request: Request) -> Caller:
         raise ApiError(401, "missing token: POST /api/v1/sessions for one")
     if not same_origin(request):
         raise ApiError(403, "cross-site request refused")
-    if not services.signer.check_csrf(learner_id, request.headers.get("x-csrf-token")):
+    if csrf and not services.signer.check_csrf(learner_id, request.headers.get("x-csrf-token")):
         raise ApiError(403, "missing or wrong X-CSRF-Token header")
     return Caller(learner_id, via_cookie=True)
 

@@ -30,7 +30,7 @@ from tryredis.repl.namespace import Namespace
 from tryredis.repl.replies import Reply
 from tryredis.repl.table import CommandError, Refusal, resolve
 from tryredis.repl.tokenizer import LineError, split_line
-from tryredis.views.api import ApiError, guarded
+from tryredis.views.api import ApiError, guarded, identify
 from tryredis.views.common import services_of
 
 MAX_CHANNELS = 5
@@ -47,22 +47,6 @@ def sse(text: str, event: str | None = None) -> bytes:
     lines = [f"event: {event}"] if event else []
     lines += [f"data: {line}" for line in text.split("\n")]
     return ("\n".join(lines) + "\n\n").encode()
-
-
-def _identify(request: Request) -> str:
-    # EventSource cannot send headers: a cookie is enough here, because this only
-    # reads the learner's own channels, and only a same-origin page can read it.
-    services = services_of(request)
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        learner_id = services.signer.unsign("token", authorization[7:].strip())
-    else:
-        learner_id = services.signer.unsign("cookie", request.cookies.get("tryredis_session"))
-        if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-            raise ApiError(403, "cross-site request refused")
-    if learner_id is None:
-        raise ApiError(401, "missing or unknown session")
-    return learner_id
 
 
 def _channels(line: str) -> list[bytes]:
@@ -87,7 +71,9 @@ def _channels(line: str) -> list[bytes]:
 async def subscribe(request: Request) -> Response:
     """Stream SUBSCRIBE's confirmations and messages until the client goes or time runs out."""
     global _active
-    learner_id = _identify(request)
+    # A streamed GET carries no CSRF header: the cookie and same-origin suffice, since
+    # it only reads the learner's own channels and only a same-origin page can read it.
+    learner_id = identify(request, csrf=False).learner_id
     channels = _channels(request.query_params.get("line", ""))
     services = services_of(request)
     if not await services.sessions.exists(learner_id):
