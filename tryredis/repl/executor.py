@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from redis.asyncio import ConnectionPool
 from redis.asyncio.connection import AbstractConnection
@@ -152,6 +152,23 @@ async def read_replies(reader: asyncio.StreamReader, count: int) -> list[Reply]:
     return replies
 
 
+def connection_factory(url: str, socket_timeout: float | None) -> Callable[[], AbstractConnection]:
+    """Makes raw RESP2 connections to ``url`` (its user and password): unconnected, no retries."""
+    template = ConnectionPool.from_url(
+        url,
+        parser_class=TypedRESP2Parser,
+        protocol=2,
+        retry=None,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=min(socket_timeout or 2.0, 2.0),
+        driver_info=None,  # no CLIENT SETINFO: the sandbox's ACL user may not run CLIENT
+    )
+    make: Callable[[], AbstractConnection] = functools.partial(
+        template.connection_class, **template.connection_kwargs
+    )
+    return make
+
+
 class Pool:
     """A bounded set of raw connections: a semaphore and a stack of idle ones.
 
@@ -161,16 +178,7 @@ class Pool:
     """
 
     def __init__(self, url: str, *, size: int, socket_timeout: float, wait: float) -> None:
-        template = ConnectionPool.from_url(
-            url,
-            parser_class=TypedRESP2Parser,
-            protocol=2,
-            retry=None,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=min(socket_timeout, 2.0),
-            driver_info=None,  # no CLIENT SETINFO: the sandbox's ACL user may not run CLIENT
-        )
-        self._make = functools.partial(template.connection_class, **template.connection_kwargs)
+        self._make = connection_factory(url, socket_timeout)
         self.size = size
         self.wait = wait
         self._idle: list[AbstractConnection] = []

@@ -18,13 +18,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from redis.asyncio import ConnectionPool
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tryredis.repl.executor import ReplyStream, TypedRESP2Parser, pack
+from tryredis.repl.executor import ReplyStream, connection_factory, pack
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.namespace import Namespace
 from tryredis.repl.replies import Reply
@@ -94,7 +93,9 @@ async def subscribe(request: Request) -> Response:
             await services.site.delete(marker)
 
     try:
-        connection = _connect(url)
+        # A dedicated connection, never a pooled one: SUBSCRIBE changes its state.
+        # No socket timeout: the stream waits for messages under its own deadline.
+        connection = connection_factory(url, None)()
         await connection.connect()  # type: ignore[no-untyped-call]
     except (RedisError, OSError):
         await release()
@@ -104,15 +105,6 @@ async def subscribe(request: Request) -> Response:
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )
-
-
-def _connect(url: str) -> AbstractConnection:
-    template = ConnectionPool.from_url(
-        url, parser_class=TypedRESP2Parser, protocol=2, retry=None, driver_info=None,
-        socket_connect_timeout=2.0,
-    )  # fmt: skip
-    connection: AbstractConnection = template.connection_class(**template.connection_kwargs)
-    return connection
 
 
 def _show(reply: Reply, namespace: Namespace) -> str:
