@@ -27,13 +27,10 @@ from tryredis.embedded import EmbeddedRedis, EmbeddedRedisError
 from tryredis.processes import PARENT_PID_ENV
 from tryredis.redisconf import check_maxmemory, external_setup_text
 from tryredis.settings import Settings, SettingsError
+from tryredis.startup import MIN_REDIS, StartupError, redis_version
 
 CHECK_SECONDS = 5.0  # all start-up checks of an external Redis together
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-class StartupError(RuntimeError):
-    """tryredis cannot start; the message is one line for the terminal."""
 
 
 def sandbox_command_names() -> list[str]:
@@ -83,11 +80,10 @@ def check_redis(env_name: str, url: str, deadline: float) -> str:
     info = reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
     raw = info.get(b"version", info.get("version", b""))
     version = raw.decode() if isinstance(raw, bytes) else str(raw)
-    try:
-        major = int(version.split(".")[0])
-    except ValueError:
-        raise StartupError(f"{where}: not a Redis server (version {version!r})") from None
-    if major < 7:
+    parsed = redis_version(version)
+    if parsed is None:
+        raise StartupError(f"{where}: not a Redis server (version {version!r})")
+    if parsed < MIN_REDIS:
         raise StartupError(f"{where}: Redis {version} is too old: tryredis needs 7.0 or newer")
     return version
 

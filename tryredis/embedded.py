@@ -34,10 +34,10 @@ from tryredis.processes import (
 )
 from tryredis.redisconf import AclUsers, redis_conf
 from tryredis.settings import Settings
+from tryredis.startup import MIN_REDIS
 
 log = logging.getLogger("tryredis.embedded")
 
-MIN_VERSION = (7, 0)
 INSTALL_HELP = """\
 Install Redis 7 or newer:
   Debian/Ubuntu:  sudo apt install redis-server
@@ -76,7 +76,7 @@ def find_redis_server(settings: Settings) -> Path:
     if match is None:
         raise EmbeddedRedisError(f"{binary} --version did not print a Redis version")
     version = tuple(int(part) for part in match.groups())
-    if version < MIN_VERSION:
+    if version < MIN_REDIS:
         text = ".".join(map(str, version))
         raise EmbeddedRedisError(f"{binary} is Redis {text}; tryredis needs 7.0 or newer.\n"
                                  f"{INSTALL_HELP}")  # fmt: skip

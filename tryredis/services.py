@@ -24,14 +24,9 @@ from tryredis.repl.router import ClusterNodes, PoolSizes, Router, SingleNode
 from tryredis.repl.transactions import TransactionState
 from tryredis.sessions import SessionStore, SiteRedis, Touch
 from tryredis.settings import Settings
+from tryredis.startup import MIN_REDIS, StartupError, redis_version
 
 log = logging.getLogger("tryredis")
-
-MIN_REDIS = (7, 0)
-
-
-class StartupError(RuntimeError):
-    """The site cannot start; the message is one line naming the cause."""
 
 
 def site_client(url: str, cluster: bool) -> SiteRedis:
@@ -55,8 +50,8 @@ async def check_redis(client: SiteRedis, setting: str) -> None:
     except RedisError as error:
         raise StartupError(f"{setting}: cannot use this Redis ({error})") from None
     version = str(info.get("redis_version", "0"))
-    parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
-    if parts < MIN_REDIS:
+    parsed = redis_version(version)
+    if parsed is None or parsed < MIN_REDIS:
         raise StartupError(f"{setting}: Redis {version} is too old; tryredis needs 7.0 or newer")
 
 
