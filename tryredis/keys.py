@@ -39,6 +39,10 @@ class Keys:
         """Marker of the learner's one blocking command in flight."""
         return f"{self.prefix}s:{{{learner_id}}}.b"
 
+    def subscription(self, learner_id: str) -> str:
+        """Marker of the learner's one open SUBSCRIBE stream."""
+        return f"{self.prefix}s:{{{learner_id}}}.sub"
+
     def progress(self, learner_id: str) -> str:
         """Exercises done (hash: ``slug/exercise`` -> unix time)."""
         return f"{self.prefix}p:{{{learner_id}}}"

@@ -135,7 +135,7 @@ class Sandbox:
         if needs_check(analysis):
             await check_limits(analysis, args, self.namespace, self.index, self.settings)
         command = self.rewrite(analysis, args)
-        writes = written_keys(analysis, args)
+        writes = analysis.written(args)
         extra = [*self.transactions.bumps(writes), *self.index.measure_commands(writes)]
         if analysis.timeout is not None:
             reply = await self.run_blocking(command)
@@ -212,11 +212,6 @@ class Sandbox:
                 f"(TRYREDIS_REPLY_MAX_ITEMS): read it in parts (a range, COUNT or a SCAN)"
             )
         return reply
-
-
-def written_keys(analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
-    """The learner key names a command may write, once each, in order."""
-    return list(dict.fromkeys(args[k.index] for k in analysis.keys if k.write))
 
 
 def clamp_timeout(seconds: float | None, raw: bytes, unit: str, cap_seconds: float) -> bytes:

@@ -106,7 +106,7 @@ async def check_limits(
         spans.append((probe, len(commands), len(commands) + len(probe_commands)))
         commands += probe_commands
     grows = "denyoom" in analysis.spec.flags
-    writes = list(dict.fromkeys(args[k.index] for k in analysis.keys if k.write))
+    writes = analysis.written(args)
     quota_at = len(commands)
     if grows:
         commands += index.usage_commands(writes)

@@ -118,6 +118,10 @@ class Analysis:
     timeout: Timeout | None
     probes: tuple[Probe, ...]
 
+    def written(self, args: Sequence[bytes]) -> list[bytes]:
+        """The key names (as the learner typed them) the command may write, once each."""
+        return list(dict.fromkeys(args[k.index] for k in self.keys if k.write))
+
 
 Rule: TypeAlias = Callable[["Builder"], None]
 """One piece of an entry's grammar: it inspects ``b.args`` and records into ``b``."""

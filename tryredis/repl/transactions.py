@@ -209,7 +209,7 @@ class Transactions:
                 )
             command = sandbox.rewrite(analysis, args)
             commands.append(command)
-            writes += [args[k.index] for k in analysis.keys if k.write]
+            writes += analysis.written(args)
         writes = list(dict.fromkeys(writes))
         reply = await self._send(commands, writes, watched)
         if not isinstance(reply, list):

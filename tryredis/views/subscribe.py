@@ -79,7 +79,7 @@ async def subscribe(request: Request) -> Response:
         raise ApiError(401, "no sandbox yet: run a command first")
     if _active >= MAX_PER_WORKER:
         raise ApiError(503, "too many subscriptions right now; try again later")
-    marker = services.keys.blocking(learner_id) + ".sub"
+    marker = services.keys.subscription(learner_id)
     if not await services.site.set(marker, 1, nx=True, ex=int(LIFETIME) + 5):
         raise ApiError(409, "you already have a subscription open (one at a time)")
     url = services.settings.sandbox_url or services.settings.redis_url or ""
