@@ -104,3 +104,7 @@ class Lesson:
     def exercise_ids(self) -> tuple[str, ...]:
         """The ids of this lesson's exercises, in page order."""
         return tuple(exercise.id for exercise in self.exercises)
+
+    def progress_name(self, exercise_id: str) -> str:
+        """How a learner's progress records this exercise: ``slug/exercise``."""
+        return f"{self.slug}/{exercise_id}"

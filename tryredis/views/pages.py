@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -16,8 +15,6 @@ from tryredis.repl.engine import Sandbox
 from tryredis.repl.executor import ExecutorError
 from tryredis.repl.transactions import TransactionState
 from tryredis.views.common import browser_learner, services_of, set_learner_cookie
-
-log = logging.getLogger("tryredis.pages")
 
 
 async def _progress(request: Request, learner_id: str, is_new: bool) -> set[str] | None:
@@ -33,7 +30,7 @@ async def _progress(request: Request, learner_id: str, is_new: bool) -> set[str]
 def _lesson_rows(request: Request, done: set[str] | None) -> list[dict[str, Any]]:
     rows = []
     for lesson in request.app.state.lessons:
-        ids = [f"{lesson.slug}/{e}" for e in lesson.exercise_ids]
+        ids = [lesson.progress_name(e) for e in lesson.exercise_ids]
         rows.append(
             {
                 "lesson": lesson,
@@ -53,7 +50,6 @@ async def _page(request: Request, template: str, context: dict[str, Any]) -> Res
         "csrf_token": services_of(request).signer.csrf_token(learner.learner_id),
         "lesson_rows": _lesson_rows(request, done),
         "progress_known": done is not None,
-        "done": done or set(),
     }
     response: Response = request.app.state.templates.TemplateResponse(request, template, context)
     if learner.is_new:
@@ -115,7 +111,7 @@ async def exercises(request: Request) -> Response:
             sandbox = Sandbox(services.runtime, learner.learner_id, TransactionState())
             newly = []
             for exercise in found.exercises:
-                name = f"{found.slug}/{exercise.id}"
+                name = found.progress_name(exercise.id)
                 if name in done:
                     continue
                 results = [await sandbox.run(check.command) for check in exercise.checks]
@@ -124,7 +120,7 @@ async def exercises(request: Request) -> Response:
             await services.sessions.mark_done(learner.learner_id, newly)
             done |= set(newly)
         for exercise in found.exercises:
-            status[exercise.id] = "done" if f"{found.slug}/{exercise.id}" in done else "todo"
+            status[exercise.id] = "done" if found.progress_name(exercise.id) in done else "todo"
     except (RedisError, ExecutorError):
         status = dict.fromkeys(found.exercise_ids, "unknown")
     total = len(found.exercises)
