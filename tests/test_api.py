@@ -181,3 +181,22 @@ def test_idle_sandboxes_are_deleted_by_the_janitor(
     assert redis_server.client().keys(f"*{{{learner_id}}}*") == []
     gone = client.post("/api/v1/run", json={"line": "PING"}, headers=learner.headers)
     assert gone.status_code == 401
+
+
+def test_browser_reset_empties_the_sandbox_and_leaves_multi(client: TestClient) -> None:
+    page = client.get("/repl").text
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+    assert csrf
+    headers = {"X-CSRF-Token": csrf.group(1)}
+
+    def out(line: str) -> str:
+        response = client.post("/api/v1/run", json={"line": line}, headers=headers)
+        result: str = response.json()["results"][0]["output"]
+        return result
+
+    assert out("SET k v") == "OK"
+    assert out("WATCH k") == "OK"
+    assert out("MULTI") == "OK"
+    assert client.post("/sandbox/reset", json={}, headers=headers).status_code == 200
+    assert out("GET k") == "(nil)"  # not QUEUED: the reset left the transaction
+    assert out("EXEC") == "(error) ERR EXEC without MULTI"

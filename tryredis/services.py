@@ -123,8 +123,7 @@ class Services:
         await sandbox.index.flush()
         await sandbox.executor.run([(b"DEL", self.keys.versions(learner_id).encode())])
         if keep_session:
-            await self.site.delete(self.keys.queue(learner_id))
-            await self.sessions.set_state(learner_id, m="", mf="", w="")
+            await sandbox.transactions.reset()
         else:
             await self.sessions.delete(learner_id)
 

@@ -103,7 +103,7 @@ class Transactions:
         if name == "discard":
             if not self.state.in_multi:
                 return ErrorReply(b"ERR DISCARD without MULTI")
-            await self._reset()
+            await self.reset()
             return OK
         if name == "watch":
             if self.state.in_multi:
@@ -113,7 +113,8 @@ class Transactions:
         await self._save()
         return OK
 
-    async def _reset(self) -> None:
+    async def reset(self) -> None:
+        """Leave MULTI, forget the queue and every WATCH (DISCARD, EXEC, a sandbox reset)."""
         self.state.in_multi = self.state.failed = False
         self.state.watched.clear()
         await self.sessions.redis.delete(self.queue_key)
@@ -181,7 +182,7 @@ class Transactions:
         """EXEC: run the queue as one MULTI/EXEC batch (or EXECABORT, or nil after a WATCH)."""
         raw = await self.sessions.redis.lrange(self.queue_key, 0, -1)
         failed, watched = self.state.failed, dict(self.state.watched)
-        await self._reset()
+        await self.reset()
         if failed:
             return EXECABORT
         sandbox = self.sandbox
