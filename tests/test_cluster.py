@@ -13,7 +13,9 @@ from starlette.testclient import TestClient
 from tests.conftest import TEST_LIMITS, ApiSession
 from tests.support.redis_servers import RedisCluster, running_cluster
 from tryredis.app import create_app
+from tryredis.cli import sandbox_command_names
 from tryredis.lessons import load_lessons
+from tryredis.redisconf import AclUsers, user_rules
 from tryredis.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -27,7 +29,21 @@ def cluster() -> Iterator[RedisCluster]:
 
 @pytest.fixture(scope="module")
 def cluster_client(cluster: RedisCluster) -> Iterator[TestClient]:
-    settings = Settings(redis_url=cluster.url, redis_cluster=True, **TEST_LIMITS)  # type: ignore[arg-type]
+    """The site on the cluster as the generated ACL users, as `tryredis acl` sets them up.
+
+    (``default`` stays on for the tests' own admin calls.)
+    """
+    users = AclUsers.generate()
+    for port in cluster.ports:
+        for name, rule in user_rules("tryredis:", users, sandbox_command_names()):
+            if name != "default":
+                redis.Redis(port=port).execute_command("ACL", "SETUSER", name, *rule.split())  # type: ignore[no-untyped-call]
+    seed = f"127.0.0.1:{cluster.ports[0]}/0"
+    settings = Settings(
+        redis_url=f"redis://{users.site_user}:{users.site_password}@{seed}",
+        sandbox_redis_url=f"redis://{users.sandbox_user}:{users.sandbox_password}@{seed}",
+        redis_cluster=True,
+    ).replace(**TEST_LIMITS)
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -10,14 +10,15 @@ of it.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
+from redis.exceptions import RedisError
 
 from tryredis.repl.executor import Command, Executor, Held, make_pool
 from tryredis.repl.replies import ErrorReply, Reply
@@ -80,12 +81,38 @@ class ClusterNodes:
     def __init__(self, url: str, sizes: PoolSizes) -> None:
         self.url = url
         self.sizes = sizes
-        self.topology = RedisCluster.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self._seed = Executor(make_pool(url, size=1, socket_timeout=2.0))
+        self._owners: list[tuple[int, int, str, int]] = []  # (first, last, host, port), sorted
         self._pools: dict[tuple[str, int, bool], Executor] = {}
 
     async def start(self) -> None:
         """Read the slot map."""
-        await self.topology.initialize()
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        """(Re-)read the slot map: one CLUSTER SLOTS, allowed to the sandbox's ACL user.
+
+        Not redis-py's cluster client: it also needs COMMAND, which that user may not run.
+        """
+        (reply,) = await self._seed.run([(b"CLUSTER", b"SLOTS")])
+        if not isinstance(reply, list):
+            raise RedisError(f"CLUSTER SLOTS answered {reply!r}")
+        seed_host = urlsplit(self.url).hostname or "127.0.0.1"
+        owners = []
+        for entry in reply:
+            match entry:
+                case [int(first), int(last), [bytes(host), int(port), *_], *_]:
+                    # An empty host means "the address you reached me at": the seed's.
+                    owners.append((first, last, host.decode() or seed_host, port))
+                case _:
+                    raise RedisError(f"unexpected CLUSTER SLOTS entry {entry!r}")
+        self._owners = sorted(owners)
+
+    def _owner(self, slot: int) -> tuple[str, int]:
+        index = bisect.bisect_right(self._owners, (slot, 16384)) - 1
+        if index < 0 or not self._owners[index][0] <= slot <= self._owners[index][1]:
+            raise RedisError(f"no node serves slot {slot}")
+        return self._owners[index][2], self._owners[index][3]
 
     def _node_url(self, host: str, port: int) -> str:
         # Same scheme, user and password as the seed URL; the node's address.
@@ -96,8 +123,8 @@ class ClusterNodes:
 
     def node_executor(self, slot: int, blocking: bool) -> Executor:
         """The pool of the node that owns ``slot`` now."""
-        node = self.topology.nodes_manager.get_node_from_slot(slot)
-        key = (node.host, int(node.port), blocking)
+        host, port = self._owner(slot)
+        key = (host, port, blocking)
         if key not in self._pools:
             sizes = self.sizes
             size, timeout = (
@@ -105,14 +132,10 @@ class ClusterNodes:
                 else (sizes.size, sizes.timeout)
             )  # fmt: skip
             self._pools[key] = Executor(
-                make_pool(self._node_url(node.host, int(node.port)), size=size,
+                make_pool(self._node_url(host, port), size=size,
                           socket_timeout=timeout, wait=0.5 if blocking else 2.0)
             )  # fmt: skip
         return self._pools[key]
-
-    async def refresh(self) -> None:
-        """Re-read the slot map after a MOVED/ASK."""
-        await self.topology.nodes_manager.initialize()
 
     def executor(self, learner_id: str) -> Executor:
         """The learner's slot's node, following moves."""
@@ -123,10 +146,9 @@ class ClusterNodes:
         return SlotExecutor(self, key_slot(learner_id.encode()), blocking=True)
 
     async def close(self) -> None:
-        """Close every pool and the topology client."""
-        for executor in self._pools.values():
+        """Close every pool."""
+        for executor in [self._seed, *self._pools.values()]:
             await executor.close()
-        await self.topology.aclose()
 
 
 class SlotExecutor(Executor):

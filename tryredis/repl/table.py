@@ -322,7 +322,7 @@ ENGINE_COMMANDS = (
     "multi", "exec", "watch", "unwatch", "discard", "ping", "memory|usage", "exists", "type",
     "scan", "hset", "hgetall", "hdel", "hlen", "hvals", "hmget", "llen", "scard", "zcard",
     "xlen", "strlen", "publish", "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
-    "pubsub|channels", "pubsub|numsub",
+    "pubsub|channels", "pubsub|numsub", "cluster|slots",
 )  # fmt: skip
 
 
