@@ -47,6 +47,10 @@ class Keys:
         """Exercises done (hash: ``slug/exercise`` -> unix time)."""
         return f"{self.prefix}p:{{{learner_id}}}"
 
+    def journal(self, learner_id: str) -> str:
+        """The learner's last lines and what they printed (list of JSON rows)."""
+        return f"{self.prefix}j:{{{learner_id}}}"
+
     def ip_bucket(self, address: str) -> str:
         """Rate-limit bucket of one client address."""
         return f"{self.prefix}ip:{address}"

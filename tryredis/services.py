@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from tryredis.identity import Signer
 from tryredis.janitor import Janitor
+from tryredis.journal import Journal
 from tryredis.keys import Keys
 from tryredis.lessons import LessonIndex
 from tryredis.repl.engine import Runtime, Sandbox
@@ -66,6 +67,7 @@ class Services:
     sessions: SessionStore
     signer: Signer
     runtime: Runtime
+    journal: Journal
     janitor: asyncio.Task[None] | None = None
 
     @classmethod
@@ -101,7 +103,8 @@ class Services:
         )
         sessions = SessionStore(site, keys, settings, fast)
         runtime = Runtime(settings, keys, router, sessions)
-        services = cls(settings, lessons, keys, site, sessions, Signer(secret), runtime)
+        journal = Journal(site, keys, settings.journal_lines, sessions.ttl_ms)
+        services = cls(settings, lessons, keys, site, sessions, Signer(secret), runtime, journal)
         janitor = Janitor(
             site,
             keys.sandboxes,

@@ -211,6 +211,12 @@ FIELDS: tuple[Field, ...] = (
         "sessions_per_ip_hour", _positive_int, "300", "New sandboxes per client address per hour"
     ),
     Field("sandbox_idle_hours", _positive_float, "72", "Idle sandboxes are deleted after this"),
+    Field(
+        "journal_lines",
+        _positive_int,
+        "50",
+        "Lines kept per learner in their journal (exercise method checks, a teacher's view)",
+    ),
 )
 
 
@@ -250,6 +256,7 @@ class Settings:
     ip_rate_burst: int = 300
     sessions_per_ip_hour: int = 300
     sandbox_idle_hours: float = 72.0
+    journal_lines: int = 50
     lessons_dir: Path = PROJECT_ROOT / "lessons_md"
 
     @classmethod

@@ -177,6 +177,9 @@ async def run(request: Request) -> Response:
     lines = _lines(await read_json(request, MAX_LINES * (6 * line_limit + 16) + 64))
     sandbox = await open_sandbox(request, len(lines))
     results = [await sandbox.run(line) for line in lines]
+    await services_of(request).journal.record(
+        sandbox.learner_id, [(r.line, r.output, r.kind) for r in results if r.line.strip()], "repl"
+    )
     return JSONResponse(
         {"results": [{"line": r.line, "output": r.output, "kind": r.kind} for r in results]},
         headers={"cache-control": "no-store"},

@@ -1,0 +1,103 @@
+"""The learner's journal: the last lines they ran, with what each printed.
+
+Exercise method checks ("in one command", "inside MULTI") and a teacher's view of
+a student read it. It is a bounded list in Redis next to the session (same hash
+tag, same sliding TTL), so it costs at most ``size`` entries of at most
+``LINE_CHARS + OUTPUT_CHARS`` characters per learner: its memory is part of the
+site's own headroom (docs/sandbox.md, "Capacity").
+
+Entries are numbered: ``seq`` counts every line the learner ever journaled, so a
+reader can ask for what came after a position it remembered (``since``). The
+counter lives in the session hash; the append and the read are each one MULTI, so
+numbers stay right when two requests of one learner interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tryredis.keys import Keys
+from tryredis.sessions import SiteRedis
+
+LINE_CHARS = 300
+OUTPUT_CHARS = 300
+SEQ_FIELD = "js"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One line a learner ran: its position, when, what it printed and where it came from."""
+
+    seq: int
+    at_ms: int
+    line: str
+    output: str
+    kind: str
+    source: str
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Journal:
+    """The per-learner journals, on the site's Redis."""
+
+    def __init__(self, redis: SiteRedis, keys: Keys, size: int, ttl_ms: int) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.size = size
+        self.ttl_ms = ttl_ms
+
+    async def record(
+        self, learner_id: str, lines: Sequence[tuple[str, str, str]], source: str
+    ) -> None:
+        """Append ``(line, output, kind)`` rows, keeping the last ``size``."""
+        if not lines:
+            return
+        now = int(time.time() * 1000)
+        rows = [
+            json.dumps(
+                [now, _clip(line, LINE_CHARS), _clip(output, OUTPUT_CHARS), kind, source],
+                ensure_ascii=False,
+            )
+            for line, output, kind in lines
+        ]
+        name = self.keys.journal(learner_id)
+        pipe = self.redis.pipeline(transaction=True)  # one slot: both keys carry {id}
+        pipe.rpush(name, *rows)
+        pipe.ltrim(name, -self.size, -1)
+        pipe.pexpire(name, self.ttl_ms)
+        pipe.hincrby(self.keys.session(learner_id), SEQ_FIELD, len(rows))
+        await pipe.execute()
+
+    async def recent(self, learner_id: str, count: int) -> list[JournalEntry]:
+        """The last ``count`` entries, oldest first."""
+        return await self._read(learner_id, max(0, min(count, self.size)))
+
+    async def since(self, learner_id: str, seq: int) -> list[JournalEntry]:
+        """The entries numbered after ``seq`` that are still kept, oldest first."""
+        return [entry for entry in await self._read(learner_id, self.size) if entry.seq > seq]
+
+    async def head(self, learner_id: str) -> int:
+        """The number of the last entry (0 before the first)."""
+        value = await self.redis.hget(self.keys.session(learner_id), SEQ_FIELD)
+        return int(value) if value else 0
+
+    async def _read(self, learner_id: str, count: int) -> list[JournalEntry]:
+        if count == 0:
+            return []
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.lrange(self.keys.journal(learner_id), -count, -1)
+        pipe.hget(self.keys.session(learner_id), SEQ_FIELD)
+        rows, last = await pipe.execute()
+        last_seq = int(last) if last else 0
+        first = last_seq - len(rows) + 1
+        entries = []
+        for offset, raw in enumerate(rows):
+            at_ms, line, output, kind, source = json.loads(raw)
+            entries.append(JournalEntry(first + offset, at_ms, line, output, kind, source))
+        return entries
