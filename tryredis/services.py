@@ -20,12 +20,11 @@ from tryredis.journal import Journal
 from tryredis.keys import Keys
 from tryredis.lessons import LessonIndex
 from tryredis.repl.engine import Runtime, Sandbox
-from tryredis.repl.executor import Executor, make_pool
-from tryredis.repl.router import ClusterNodes, PoolSizes, Router, SingleNode
 from tryredis.repl.transactions import TransactionState
 from tryredis.sessions import SessionStore, SiteRedis, Touch
 from tryredis.settings import Settings
 from tryredis.startup import MIN_REDIS, StartupError, redis_version
+from tryredis.wire import ClusterNodes, Executor, PoolSizes, Router, SingleNode, make_pool
 
 log = logging.getLogger("tryredis")
 

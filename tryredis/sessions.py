@@ -19,9 +19,8 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from tryredis.keys import Keys
-from tryredis.repl.executor import Command, Executor
-from tryredis.repl.replies import ErrorReply, Reply
 from tryredis.settings import Settings
+from tryredis.wire import Command, ErrorReply, Executor, Reply
 
 SiteRedis = Redis | RedisCluster
 

@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 from tests.conftest import ApiSession, settings_for
 from tests.support.redis_servers import RedisServer
 from tryredis.app import create_app
-from tryredis.repl.executor import Executor, make_pool
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.tokenizer import split_line
+from tryredis.wire import Executor, make_pool
 
 
 @pytest.fixture

@@ -10,15 +10,17 @@ from hypothesis import strategies as st
 
 from tests.support.fake_resp_server import encode_resp
 from tests.support.redis_servers import RedisServer
-from tryredis.repl.executor import (
+from tryredis.wire import (
+    ErrorReply,
     Executor,
     ExecutorError,
+    Reply,
+    Status,
     make_pool,
     pack,
     parse_reply,
     read_replies,
 )
-from tryredis.repl.replies import ErrorReply, Reply, Status
 
 ON_SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
 

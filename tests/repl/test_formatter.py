@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.support.fake_resp_server import REDIS_CLI, FakeRespServer, encode_resp, fake_resp_server
 from tryredis.repl.formatter import format_reply, quote_bytes
-from tryredis.repl.replies import ErrorReply, Reply, Status
+from tryredis.wire import ErrorReply, Reply, Status
 
 requires_cli = pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli not installed")
 

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from tests.repl.test_table import RawRedis
 from tests.support.redis_servers import REDIS_SERVER, RedisServer, running_redis
 from tryredis.repl import table
-from tryredis.repl.replies import ErrorReply, Reply
 from tryredis.repl.table import (
     Analysis,
     CommandError,
@@ -25,6 +24,7 @@ from tryredis.repl.table import (
     resolve,
 )
 from tryredis.settings import Settings
+from tryredis.wire import ErrorReply, Reply
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed")
 SETTINGS = Settings()

@@ -13,9 +13,9 @@ from tools.gen_command_docs import fetch_docs, server_version
 from tryredis.repl import table
 from tryredis.repl.command_docs import DOCS, REDIS_VERSION
 from tryredis.repl.commands import ALL
-from tryredis.repl.replies import ErrorReply, Reply, Status
 from tryredis.repl.table import CommandError, CommandSpec, Refusal, resolve
 from tryredis.settings import Settings
+from tryredis.wire import ErrorReply, Reply, Status
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed")
 SETTINGS = Settings()

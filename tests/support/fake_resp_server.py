@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from tryredis.repl.replies import ErrorReply, Reply, Status
+from tryredis.wire import ErrorReply, Reply, Status
 
 REDIS_CLI = shutil.which("redis-cli")
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 
 from tryredis.repl.engine import Sandbox
 from tryredis.repl.formatter import format_reply
-from tryredis.repl.replies import ErrorReply, Reply, Status
 from tryredis.repl.table import CommandError, Refusal
+from tryredis.wire import ErrorReply, Reply, Status
 
 Arg = bytes | str | int | float
 

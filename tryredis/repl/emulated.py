@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from tryredis.repl.glob import glob_match
 from tryredis.repl.keyindex import KeyIndex
-from tryredis.repl.replies import ErrorReply, Reply, Status
 from tryredis.repl.table import Refusal
+from tryredis.wire import ErrorReply, Reply, Status
 
 ULONG_MAX = 2**64 - 1
 SYNTAX_ERROR = ErrorReply(b"ERR syntax error")

@@ -18,19 +18,17 @@ from typing import Literal
 
 from tryredis.keys import Keys
 from tryredis.repl.emulated import Emulated
-from tryredis.repl.executor import ExecutorError
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.help import help_text
 from tryredis.repl.keyindex import KeyIndex
 from tryredis.repl.limits import check_limits, needs_check
 from tryredis.repl.namespace import Namespace, NamespaceLeak
-from tryredis.repl.replies import ErrorReply, Reply
-from tryredis.repl.router import Router
 from tryredis.repl.table import Analysis, CommandError, CommandSpec, Refusal, resolve
 from tryredis.repl.tokenizer import LineRejected, ParseError, split_line
 from tryredis.repl.transactions import Transactions, TransactionState
 from tryredis.sessions import SessionStore
 from tryredis.settings import Settings
+from tryredis.wire import ErrorReply, ExecutorError, Reply, Router
 
 log = logging.getLogger("tryredis.engine")
 

@@ -14,7 +14,7 @@ or an error text can tell the two apart; bulk strings are always escaped.
 
 from __future__ import annotations
 
-from tryredis.repl.replies import ErrorReply, Reply, Status
+from tryredis.wire import ErrorReply, Reply, Status
 
 __all__ = ["format_reply", "quote_bytes"]
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tryredis.repl.executor import Command, Executor
 from tryredis.repl.namespace import Namespace
-from tryredis.repl.replies import ErrorReply, Reply
+from tryredis.wire import Command, ErrorReply, Executor, Reply
 
 
 class KeyIndex:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tryredis.repl.executor import Command
 from tryredis.repl.keyindex import KeyIndex
 from tryredis.repl.namespace import Namespace
-from tryredis.repl.replies import Reply
 from tryredis.repl.table import Analysis, ElementCap, LcsCap, Probe, Refusal, StoreCap, StringCap
 from tryredis.settings import Settings
+from tryredis.wire import Command, Reply
 
 LCS_MAX_CELLS = 4_000_000  # (len(a)+1)*(len(b)+1): about 16 MB of transient memory in Redis
 

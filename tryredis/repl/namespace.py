@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from tryredis.repl.replies import ErrorReply, Reply, Status
+from tryredis.wire import ErrorReply, Reply, Status
 
 log = logging.getLogger("tryredis.namespace")
 

@@ -24,10 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from tryredis.repl.executor import Command
 from tryredis.repl.limits import check_limits, needs_check
-from tryredis.repl.replies import ErrorReply, Reply, Status
 from tryredis.repl.table import CommandError, CommandSpec, KeyRef, Refusal, resolve
+from tryredis.wire import Command, ErrorReply, Reply, Status
 
 if TYPE_CHECKING:
     from tryredis.repl.engine import Sandbox

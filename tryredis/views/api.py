@@ -19,7 +19,6 @@ from starlette.responses import JSONResponse, Response
 
 from tryredis.identity import new_learner_id
 from tryredis.repl.engine import Sandbox
-from tryredis.repl.executor import ExecutorError
 from tryredis.repl.transactions import TransactionState
 from tryredis.sessions import RateLimited
 from tryredis.views.common import (
@@ -29,6 +28,7 @@ from tryredis.views.common import (
     services_of,
     set_learner_cookie,
 )
+from tryredis.wire import ExecutorError
 
 MAX_LINES = 20
 

@@ -12,9 +12,9 @@ from starlette.responses import Response
 
 from tryredis.lessons import Lesson
 from tryredis.repl.engine import Sandbox
-from tryredis.repl.executor import ExecutorError
 from tryredis.repl.transactions import TransactionState
 from tryredis.views.common import browser_learner, services_of, set_learner_cookie
+from tryredis.wire import ExecutorError
 
 
 async def _progress(request: Request, learner_id: str, is_new: bool) -> set[str] | None:

@@ -18,19 +18,17 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tryredis.repl.executor import ReplyStream, connection_factory, pack
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.namespace import Namespace
-from tryredis.repl.replies import Reply
 from tryredis.repl.table import CommandError, Refusal, resolve
 from tryredis.repl.tokenizer import LineError, split_line
 from tryredis.views.api import ApiError, guarded, identify
 from tryredis.views.common import services_of
+from tryredis.wire import RawConnection, Reply
 
 MAX_CHANNELS = 5
 MAX_PER_WORKER = 64
@@ -95,8 +93,7 @@ async def subscribe(request: Request) -> Response:
     try:
         # A dedicated connection, never a pooled one: SUBSCRIBE changes its state.
         # No socket timeout: the stream waits for messages under its own deadline.
-        connection = connection_factory(url, None)()
-        await connection.connect()  # type: ignore[no-untyped-call]
+        connection = await RawConnection.open(url)
     except (RedisError, OSError):
         await release()
         raise ApiError(503, "Redis is unreachable right now") from None
@@ -115,17 +112,14 @@ def _show(reply: Reply, namespace: Namespace) -> str:
 
 
 async def _stream(
-    connection: AbstractConnection,
+    connection: RawConnection,
     channels: list[bytes],
     namespace: Namespace,
     release: Callable[[], Awaitable[None]],
 ) -> AsyncIterator[bytes]:
-    reader, writer = connection._reader, connection._writer
-    assert reader is not None and writer is not None
-    replies = ReplyStream(reader)
+    replies = connection.replies
     try:
-        writer.write(pack([(b"SUBSCRIBE", *(namespace.key(c) for c in channels))]))
-        await writer.drain()
+        await connection.send([(b"SUBSCRIBE", *(namespace.key(c) for c in channels))])
         yield sse(READING)
         deadline = asyncio.get_running_loop().time() + LIFETIME
         while True:
@@ -143,5 +137,5 @@ async def _stream(
     except (RedisError, OSError):
         yield sse("Redis closed the subscription.", "end")
     finally:
-        await connection.disconnect(nowait=True)
+        await connection.close()
         await release()

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 from redis.crc import key_slot
 from redis.exceptions import RedisError
 
-from tryredis.repl.executor import Command, Executor, Held, make_pool
-from tryredis.repl.replies import ErrorReply, Reply
+from tryredis.wire.pool import Executor, Held, make_pool
+from tryredis.wire.protocol import Command
+from tryredis.wire.replies import ErrorReply, Reply
 
 
 class Router(Protocol):

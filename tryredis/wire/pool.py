@@ -1,4 +1,4 @@
-"""Running raw commands for learners: bounded pools, no retries, RESP2, typed replies.
+"""Bounded pools of raw RESP2 connections: no retries, no callbacks, one deadline a batch.
 
 Why not redis-py's normal client: its response callbacks reshape replies (and
 crash on some learner input), it retries non-idempotent commands after a
@@ -24,14 +24,8 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-try:  # redis-py keeps its parsers in a private module
-    from redis._parsers.resp2 import _AsyncRESP2Parser
-except ImportError:  # pragma: no cover - a future redis-py moved it
-    raise ImportError("tryredis needs redis-py 8.x (redis._parsers.resp2)") from None
-
-from tryredis.repl.replies import ErrorReply, Reply, Status
-
-Command = Sequence[bytes | str | int]
+from tryredis.wire.protocol import Command, ReplyStream, pack, read_replies
+from tryredis.wire.replies import Reply
 
 
 class ExecutorError(Exception):
@@ -43,120 +37,10 @@ class ExecutorError(Exception):
         self.maybe_ran = maybe_ran
 
 
-class TypedRESP2Parser(_AsyncRESP2Parser):
-    """RESP2 parser that keeps simple strings and errors distinguishable from bulk strings."""
-
-    async def _read_response(self, disable_decoding: bool = False) -> Reply:  # type: ignore[override]
-        raw: bytes = await self._readline()
-        kind, payload = raw[:1], raw[1:]
-        if kind == b"+":
-            return Status(payload)
-        if kind == b"-":
-            return ErrorReply(payload)
-        if kind == b":":
-            return int(payload)
-        if kind == b"$":
-            length = int(payload)
-            return None if length < 0 else bytes(await self._read(length))
-        if kind == b"*":
-            count = int(payload)
-            if count < 0:
-                return None
-            return [await self._read_response(disable_decoding) for _ in range(count)]
-        raise RedisConnectionError(f"protocol error: unexpected reply {raw[:40]!r}")
-
-
-def pack(commands: Sequence[Command]) -> bytes:
-    """RESP2-encode a batch of commands (redis-py's packer is 10x slower for small ones)."""
-    out: list[bytes] = []
-    append = out.append
-    for command in commands:
-        append(b"*%d\r\n" % len(command))
-        for arg in command:
-            if not isinstance(arg, bytes):  # most arguments already are
-                arg = arg.encode() if isinstance(arg, str) else b"%d" % arg
-            append(b"$%d\r\n" % len(arg))
-            append(arg)
-            append(b"\r\n")
-    return b"".join(out)
-
-
-class _Incomplete(Exception):
-    """The buffer ends inside a reply: read more."""
-
-
-def parse_reply(buffer: bytes, pos: int) -> tuple[Reply, int]:
-    """One RESP2 reply from ``buffer`` at ``pos``, typed; and where the next one starts."""
-    end = buffer.find(b"\r\n", pos)
-    if end < 0:
-        raise _Incomplete
-    kind, payload, pos = buffer[pos], buffer[pos + 1 : end], end + 2
-    if kind == 0x2B:  # +
-        return Status(payload), pos
-    if kind == 0x2D:  # -
-        return ErrorReply(payload), pos
-    if kind == 0x3A:  # :
-        return int(payload), pos
-    if kind == 0x24:  # $
-        length = int(payload)
-        if length < 0:
-            return None, pos
-        if len(buffer) < pos + length + 2:
-            raise _Incomplete
-        return buffer[pos : pos + length], pos + length + 2
-    if kind == 0x2A:  # *
-        count = int(payload)
-        if count < 0:
-            return None, pos
-        items: list[Reply] = []
-        for _ in range(count):
-            item, pos = parse_reply(buffer, pos)
-            items.append(item)
-        return items, pos
-    raise RedisConnectionError(f"protocol error: unexpected reply {buffer[pos - 2 : end][:40]!r}")
-
-
-class ReplyStream:
-    """Typed replies from a stream, parsed from whole reads (not one await per line)."""
-
-    def __init__(self, reader: asyncio.StreamReader) -> None:
-        self.reader = reader
-        self.buffer = b""
-        self.pos = 0
-
-    async def next(self) -> Reply:
-        """The next complete reply."""
-        while True:
-            try:
-                reply, self.pos = parse_reply(self.buffer, self.pos)
-            except _Incomplete:
-                chunk = await self.reader.read(65536)
-                if not chunk:
-                    raise RedisConnectionError("Connection closed by server.") from None
-                self.buffer, self.pos = self.buffer[self.pos :] + chunk, 0
-                continue
-            return reply
-
-    @property
-    def drained(self) -> bool:
-        """Whether every byte read so far has been parsed."""
-        return self.pos == len(self.buffer)
-
-
-async def read_replies(reader: asyncio.StreamReader, count: int) -> list[Reply]:
-    """Read exactly ``count`` replies (more bytes than that is a protocol error)."""
-    stream = ReplyStream(reader)
-    replies = [await stream.next() for _ in range(count)]
-    if not stream.drained:
-        raise RedisConnectionError("protocol error: more replies than commands")
-    return replies
-
-
 def connection_factory(url: str, socket_timeout: float | None) -> Callable[[], AbstractConnection]:
     """Makes raw RESP2 connections to ``url`` (its user and password): unconnected, no retries."""
     template = ConnectionPool.from_url(
         url,
-        parser_class=TypedRESP2Parser,
         protocol=2,
         retry=None,
         socket_timeout=socket_timeout,
@@ -225,6 +109,42 @@ def _stale(connection: AbstractConnection) -> bool:
     return reader is None or reader.at_eof()
 
 
+def streams(connection: AbstractConnection) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """The connected socket's streams (redis-py connects and authenticates; we speak RESP).
+
+    redis-py keeps them as private attributes: this is the one place that reads them.
+    """
+    reader, writer = connection._reader, connection._writer
+    if reader is None or writer is None:
+        raise RedisConnectionError("not connected")
+    return reader, writer
+
+
+class RawConnection:
+    """One dedicated connection outside any pool (a subscriber): send commands, read replies."""
+
+    def __init__(self, connection: AbstractConnection) -> None:
+        self._connection = connection
+        reader, self._writer = streams(connection)
+        self.replies = ReplyStream(reader)
+
+    @classmethod
+    async def open(cls, url: str) -> RawConnection:
+        """Connect to ``url`` (its user and password), with no socket timeout."""
+        connection = connection_factory(url, None)()
+        await connection.connect()  # type: ignore[no-untyped-call]
+        return cls(connection)
+
+    async def send(self, commands: Sequence[Command]) -> None:
+        """Write commands without waiting for their replies."""
+        self._writer.write(pack(commands))
+        await self._writer.drain()
+
+    async def close(self) -> None:
+        """Drop the connection (whatever state it is in)."""
+        await self._connection.disconnect(nowait=True)
+
+
 def make_pool(url: str, *, size: int, socket_timeout: float, wait: float = 2.0) -> Pool:
     """A bounded pool of raw RESP2 connections."""
     return Pool(url, size=size, socket_timeout=socket_timeout, wait=wait)
@@ -246,8 +166,7 @@ class Held:
         connection = self.connection
         # One deadline for the whole batch, written and read straight on the
         # stream: redis-py's send/read helpers arm a timer (or a task) per call.
-        reader, writer = connection._reader, connection._writer
-        assert reader is not None and writer is not None
+        reader, writer = streams(connection)
         sent = False
         try:
             async with asyncio.timeout(connection.socket_timeout):
