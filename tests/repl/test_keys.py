@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tests.repl.test_table import RawRedis
 from tests.support.redis_servers import REDIS_SERVER, RedisServer, running_redis
 from tryredis.repl import table
-from tryredis.repl.table import (
+from tryredis.repl.spec import (
     Analysis,
     CommandError,
     ElementCap,
@@ -21,8 +21,8 @@ from tryredis.repl.table import (
     StoreCap,
     StringCap,
     Timeout,
-    resolve,
 )
+from tryredis.repl.table import resolve
 from tryredis.settings import Settings
 from tryredis.wire import ErrorReply, Reply
 

@@ -13,7 +13,8 @@ from tools.gen_command_docs import fetch_docs, server_version
 from tryredis.repl import table
 from tryredis.repl.command_docs import DOCS, REDIS_VERSION
 from tryredis.repl.commands import ALL
-from tryredis.repl.table import CommandError, CommandSpec, Refusal, resolve
+from tryredis.repl.spec import CommandError, CommandSpec, Refusal
+from tryredis.repl.table import resolve
 from tryredis.settings import Settings
 from tryredis.wire import ErrorReply, Reply, Status
 

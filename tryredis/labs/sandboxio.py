@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from tryredis.repl.engine import Sandbox
 from tryredis.repl.formatter import format_reply
-from tryredis.repl.table import CommandError, Refusal
+from tryredis.repl.spec import CommandError, Refusal
 from tryredis.wire import ErrorReply, Reply, Status
 
 Arg = bytes | str | int | float

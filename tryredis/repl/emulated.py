@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from tryredis.repl.glob import glob_match
 from tryredis.repl.keyindex import KeyIndex
-from tryredis.repl.table import Refusal
+from tryredis.repl.spec import Refusal
 from tryredis.wire import ErrorReply, Reply, Status
 
 ULONG_MAX = 2**64 - 1

@@ -23,7 +23,8 @@ from tryredis.repl.help import help_text
 from tryredis.repl.keyindex import KeyIndex
 from tryredis.repl.limits import check_limits, needs_check
 from tryredis.repl.namespace import Namespace, NamespaceLeak
-from tryredis.repl.table import Analysis, CommandError, CommandSpec, Refusal, resolve
+from tryredis.repl.spec import Analysis, CommandError, CommandSpec, Refusal
+from tryredis.repl.table import resolve
 from tryredis.repl.tokenizer import LineRejected, ParseError, split_line
 from tryredis.repl.transactions import Transactions, TransactionState
 from tryredis.sessions import SessionStore

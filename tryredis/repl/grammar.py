@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from tryredis.repl.numbers import redis_int
-from tryredis.repl.table import (
+from tryredis.repl.spec import (
     Builder,
     CommandError,
     ElementCap,

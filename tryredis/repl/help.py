@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tryredis.repl.command_docs import DOCS
-from tryredis.repl.table import CommandSpec, commands_by_group, find_spec
+from tryredis.repl.spec import CommandSpec
+from tryredis.repl.table import commands_by_group, find_spec
 
 GROUP_TITLES = {
     "string": "Strings and counters",

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from tryredis.repl.keyindex import KeyIndex
 from tryredis.repl.namespace import Namespace
-from tryredis.repl.table import Analysis, ElementCap, LcsCap, Probe, Refusal, StoreCap, StringCap
+from tryredis.repl.spec import Analysis, ElementCap, LcsCap, Probe, Refusal, StoreCap, StringCap
 from tryredis.settings import Settings
 from tryredis.wire import Command, Reply
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from tryredis.repl.grammar import SYNTAX_ERROR, reply_limit_error, setting_name, string_limit_error
 from tryredis.repl.numbers import redis_int
-from tryredis.repl.table import Builder, CommandError, Refusal, Rule
+from tryredis.repl.spec import Builder, CommandError, Refusal, Rule
 
 
 def _bitfield_bits(raw: bytes) -> int | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from tryredis.repl.grammar import SYNTAX_ERROR, W
 from tryredis.repl.numbers import redis_int
-from tryredis.repl.table import Builder, CommandError, Refusal, Rule, StoreCap, Timeout
+from tryredis.repl.spec import Builder, CommandError, Refusal, Rule, StoreCap, Timeout
 
 
 def _keyword_spec(b: Builder, keyword: bytes, start: int) -> int | None:

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from tryredis.repl.limits import check_limits, needs_check
-from tryredis.repl.table import CommandError, CommandSpec, KeyRef, Refusal, resolve
+from tryredis.repl.spec import CommandError, CommandSpec, KeyRef, Refusal
+from tryredis.repl.table import resolve
 from tryredis.wire import Command, ErrorReply, Reply, Status
 
 if TYPE_CHECKING:

@@ -24,7 +24,8 @@ from starlette.responses import Response, StreamingResponse
 
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.namespace import Namespace
-from tryredis.repl.table import CommandError, Refusal, resolve
+from tryredis.repl.spec import CommandError, Refusal
+from tryredis.repl.table import resolve
 from tryredis.repl.tokenizer import LineError, split_line
 from tryredis.views.api import ApiError, guarded, identify
 from tryredis.views.common import services_of

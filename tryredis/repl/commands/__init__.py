@@ -16,7 +16,7 @@ from tryredis.repl.commands import (
     streams,
     strings,
 )
-from tryredis.repl.table import CommandSpec
+from tryredis.repl.spec import CommandSpec
 
 MODULES = (
     strings, bitmaps, hyperloglog, hashes, lists, sets, sorted_sets, geo, streams, generic,

@@ -2,7 +2,7 @@
 
 from tryredis.repl.grammar import W, key, keys, setbit_limit
 from tryredis.repl.options import bitfield
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("bitmap")
 

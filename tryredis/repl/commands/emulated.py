@@ -8,7 +8,7 @@ their arity, options and limits are checked here.
 
 from tryredis.repl.grammar import keys, pattern_limit, scan_match_limit
 from tryredis.repl.options import flush_mode
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("generic", "emulated")
 server = command("server", "emulated")

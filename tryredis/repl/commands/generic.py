@@ -2,8 +2,8 @@
 
 from tryredis.repl.grammar import W, key, keys
 from tryredis.repl.options import copy_options
+from tryredis.repl.spec import command
 from tryredis.repl.special import sort
-from tryredis.repl.table import command
 
 cmd = command("generic")
 

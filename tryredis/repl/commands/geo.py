@@ -2,8 +2,8 @@
 
 from tryredis.repl.grammar import W, elements, key, store
 from tryredis.repl.options import geoadd_elements
+from tryredis.repl.spec import command
 from tryredis.repl.special import georadius
-from tryredis.repl.table import command
 
 cmd = command("geo")
 

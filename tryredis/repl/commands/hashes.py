@@ -1,7 +1,7 @@
 """Hashes."""
 
 from tryredis.repl.grammar import W, count_limit, elements, key, pairs, scan_match_limit
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("hash")
 

@@ -1,7 +1,7 @@
 """HyperLogLog: PFADD, PFCOUNT, PFMERGE (PFDEBUG and PFSELFTEST are refused)."""
 
 from tryredis.repl.grammar import W, key, keys
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("hyperloglog")
 

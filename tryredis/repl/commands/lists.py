@@ -1,7 +1,7 @@
 """Lists, blocking pops included (their timeouts are clamped by the engine)."""
 
 from tryredis.repl.grammar import W, elements, key, keys, numkeys, rest, timeout
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("list")
 

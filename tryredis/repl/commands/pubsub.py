@@ -5,7 +5,7 @@ Channel names (and PSUBSCRIBE patterns) are prefixed like keys. Sharded pub/sub
 """
 
 from tryredis.repl.grammar import channels, pattern_limit
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("pubsub", "pubsub")
 forward = command("pubsub")

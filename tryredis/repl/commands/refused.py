@@ -5,7 +5,7 @@ arity and flags are Redis's own (checked against ``COMMAND INFO`` by the tests),
 so a refused command still gets Redis's wrong-number-of-arguments error first.
 """
 
-from tryredis.repl.table import CommandSpec, command
+from tryredis.repl.spec import CommandSpec, command
 
 USERS = "it manages the server's users and passwords."
 CLIENTS = "it lists or changes client connections, which many learners share."

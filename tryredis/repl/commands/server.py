@@ -1,6 +1,6 @@
 """PING, ECHO, TIME: the harmless server and connection commands."""
 
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("server")
 

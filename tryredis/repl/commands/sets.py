@@ -11,7 +11,7 @@ from tryredis.repl.grammar import (
     scan_match_limit,
     store,
 )
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("set")
 

@@ -12,7 +12,7 @@ from tryredis.repl.grammar import (
     timeout,
 )
 from tryredis.repl.options import zadd_elements
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("sorted-set")
 

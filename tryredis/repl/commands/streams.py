@@ -2,8 +2,8 @@
 
 from tryredis.repl.grammar import W, elements, key
 from tryredis.repl.options import xautoclaim_limit, xinfo_full_limit, xpending_limit
+from tryredis.repl.spec import command
 from tryredis.repl.special import xread
-from tryredis.repl.table import command
 
 cmd = command("stream")
 

@@ -2,7 +2,7 @@
 
 from tryredis.repl.grammar import W, appended, key, keys, lcs, setrange_limit
 from tryredis.repl.options import odd_argc
-from tryredis.repl.table import command
+from tryredis.repl.spec import command
 
 cmd = command("string")
 
