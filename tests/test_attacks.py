@@ -38,7 +38,7 @@ def attacker(module_client: TestClient) -> ApiSession:
 
 
 KNOWN = re.compile(
-    rb"tryredis:(?:[usp]:\{[a-z0-9]{26}\}.*|ip:.*|ipnew:.*|sandboxes|secret|janitor)", re.S
+    rb"tryredis:(?:[uspj]:\{[a-z0-9]{26}\}.*|ip:.*|ipnew:.*|sandboxes|secret|janitor)", re.S
 )
 
 
