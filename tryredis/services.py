@@ -19,8 +19,7 @@ from tryredis.janitor import Janitor
 from tryredis.journal import Journal
 from tryredis.keys import Keys
 from tryredis.lessons import LessonIndex
-from tryredis.repl.engine import Runtime, Sandbox
-from tryredis.repl.transactions import TransactionState
+from tryredis.repl import Engine, Limits, Sandbox, TransactionState
 from tryredis.sessions import SessionStore, SiteRedis, Touch
 from tryredis.settings import Settings
 from tryredis.startup import MIN_REDIS, StartupError, redis_version
@@ -65,7 +64,7 @@ class Services:
     site: SiteRedis
     sessions: SessionStore
     signer: Signer
-    runtime: Runtime
+    engine: Engine
     journal: Journal
     janitor: asyncio.Task[None] | None = None
 
@@ -101,9 +100,9 @@ class Services:
             )
         )
         sessions = SessionStore(site, keys, settings, fast)
-        runtime = Runtime(settings, keys, router, sessions)
+        engine = Engine(Limits.pick(settings), keys, router, sessions)
         journal = Journal(site, keys, settings.journal_lines, sessions.ttl_ms)
-        services = cls(settings, lessons, keys, site, sessions, Signer(secret), runtime, journal)
+        services = cls(settings, lessons, keys, site, sessions, Signer(secret), engine, journal)
         janitor = Janitor(
             site,
             keys.sandboxes,
@@ -115,17 +114,15 @@ class Services:
         return services
 
     def sandbox(self, learner_id: str, touch: Touch) -> Sandbox:
-        """The REPL for one learner in this request."""
-        state = TransactionState.load(touch.in_multi, touch.multi_failed, touch.watch)
-        return Sandbox(self.runtime, learner_id, state)
+        """The REPL for one learner in this request (after ``sessions.touch`` admitted it)."""
+        return self.engine.open(learner_id, touch.state)
 
     async def sandbox_reset(self, learner_id: str, *, keep_session: bool) -> None:
         """Delete a sandbox's keys; keep the session and progress, or forget them too."""
-        sandbox = Sandbox(self.runtime, learner_id, TransactionState())
-        await sandbox.index.flush()
-        await sandbox.executor.run([(b"DEL", self.keys.versions(learner_id).encode())])
-        if keep_session:
-            await sandbox.transactions.reset()
+        await self.engine.reset(learner_id)
+        if keep_session:  # and leave any MULTI or WATCH, as a fresh connection would
+            await self.sessions.queue_reset(learner_id)
+            await self.sessions.save_transaction(learner_id, TransactionState())
         else:
             await self.sessions.delete(learner_id)
 
@@ -142,7 +139,7 @@ class Services:
             self.janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.janitor
-        await self.runtime.router.close()
+        await self.engine.close()
         if self.sessions.fast is not None:
             await self.sessions.fast.close()
         await self.site.aclose()

@@ -19,6 +19,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from tryredis.keys import Keys
+from tryredis.repl import TransactionState
 from tryredis.settings import Settings
 from tryredis.wire import Command, ErrorReply, Executor, Reply
 
@@ -106,6 +107,11 @@ class Touch:
     in_multi: bool = False
     multi_failed: bool = False
     watch: str = ""
+
+    @property
+    def state(self) -> TransactionState:
+        """The learner's MULTI/WATCH state, for ``Engine.open``."""
+        return TransactionState.load(self.in_multi, self.multi_failed, self.watch)
 
 
 class RateLimited(Exception):
@@ -215,8 +221,15 @@ class SessionStore:
         """Whether the session is alive (no touch, no tokens)."""
         return bool(await self.redis.exists(self.keys.session(learner_id)))
 
-    async def set_state(self, learner_id: str, **fields: str) -> None:
-        """Set (non-empty value) or clear (empty value) MULTI/WATCH state fields."""
+    # -- Bookkeeping (tryredis.repl): what the engine keeps between requests ---------------
+
+    async def save_transaction(self, learner_id: str, state: TransactionState) -> None:
+        """Store the MULTI/WATCH state in the session's ``m``, ``mf`` and ``w`` fields."""
+        fields = {
+            "m": "1" if state.in_multi else "",
+            "mf": "1" if state.failed else "",
+            "w": state.watch_json(),
+        }
         session = self.keys.session(learner_id)
         pipe = self.redis.pipeline(transaction=False)
         present = {name: value for name, value in fields.items() if value}
@@ -226,6 +239,41 @@ class SessionStore:
         if absent:
             pipe.hdel(session, *absent)
         await pipe.execute()
+
+    async def queue_reset(self, learner_id: str) -> None:
+        """Empty the MULTI queue."""
+        await self.redis.delete(self.keys.queue(learner_id))
+
+    async def queue_length(self, learner_id: str) -> int:
+        """How many commands are queued."""
+        return int(await self.redis.llen(self.keys.queue(learner_id)))
+
+    async def queue_append(self, learner_id: str, entry: str) -> None:
+        """Queue one command."""
+        await self.redis.rpush(self.keys.queue(learner_id), entry)
+
+    async def queue_take(self, learner_id: str) -> list[str]:
+        """Every queued command, in order; the queue is then empty."""
+        pipe = self.redis.pipeline(transaction=True)  # nothing queued between the two
+        pipe.lrange(self.keys.queue(learner_id), 0, -1)
+        pipe.delete(self.keys.queue(learner_id))
+        entries, _ = await pipe.execute()
+        return [_text(entry) for entry in entries]
+
+    def _marker(self, learner_id: str, marker: str) -> str:
+        if marker == "blocking":
+            return self.keys.blocking(learner_id)
+        if marker == "subscription":
+            return self.keys.subscription(learner_id)
+        raise ValueError(f"unknown marker {marker!r}")
+
+    async def hold(self, learner_id: str, marker: str, ttl_ms: int) -> bool:
+        """Set a marker unless it is set (False then); it expires after ``ttl_ms``."""
+        return bool(await self.redis.set(self._marker(learner_id, marker), 1, nx=True, px=ttl_ms))
+
+    async def release(self, learner_id: str, marker: str) -> None:
+        """Clear a marker."""
+        await self.redis.delete(self._marker(learner_id, marker))
 
     async def delete(self, learner_id: str, *, keep_progress: bool = False) -> None:
         """Forget the session (and its progress unless asked to keep it)."""

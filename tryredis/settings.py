@@ -180,6 +180,19 @@ FIELDS: tuple[Field, ...] = (
         "Cap on blocking commands' timeouts (0 means this cap)",
     ),
     Field("multi_max_commands", _positive_int, "50", "Most commands queued in one MULTI"),
+    Field("subscribe_max_channels", _positive_int, "5", "Most channels in one SUBSCRIBE stream"),
+    Field(
+        "subscribe_max_seconds",
+        _positive_float,
+        "300",
+        "A SUBSCRIBE stream closes after this many seconds",
+    ),
+    Field(
+        "subscriptions_per_worker",
+        _positive_int,
+        "64",
+        "Most SUBSCRIBE streams open at once (per worker)",
+    ),
     Field(
         "blocking_max_connections",
         _positive_int,
@@ -247,6 +260,9 @@ class Settings:
     pattern_max_bytes: int = 128
     block_max_seconds: float = 10.0
     multi_max_commands: int = 50
+    subscribe_max_channels: int = 5
+    subscribe_max_seconds: float = 300.0
+    subscriptions_per_worker: int = 64
     blocking_max_connections: int = 16
     sandbox_pool_size: int = 64
     command_timeout_seconds: float = 5.0

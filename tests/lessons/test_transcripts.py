@@ -88,8 +88,7 @@ def test_exercise_fails_empty_and_passes_with_its_solution(
 
 
 def test_exercise_checks_are_read_only() -> None:
-    from tryredis.repl.table import resolve
-    from tryredis.repl.tokenizer import split_line
+    from tryredis.repl import resolve, split_line
 
     for lesson in LESSONS:
         for exercise in lesson.exercises:

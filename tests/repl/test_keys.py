@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.repl.test_table import RawRedis
 from tests.support.redis_servers import REDIS_SERVER, RedisServer, running_redis
-from tryredis.repl import table
+from tryredis.repl import Limits, table
 from tryredis.repl.spec import (
     Analysis,
     CommandError,
@@ -23,11 +23,10 @@ from tryredis.repl.spec import (
     Timeout,
 )
 from tryredis.repl.table import resolve
-from tryredis.settings import Settings
 from tryredis.wire import ErrorReply, Reply
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed")
-SETTINGS = Settings()
+SETTINGS = Limits()
 PREFIX = b"tryredis:u:{abc}:"
 WRITE_FLAGS = {b"RW", b"OW", b"RM", b"insert", b"delete", b"update"}
 
@@ -45,7 +44,7 @@ def split(line: str) -> list[bytes]:
     return [word.encode() for word in line.split()]
 
 
-def analyze(line: str | Sequence[bytes], settings: Settings = SETTINGS) -> Analysis:
+def analyze(line: str | Sequence[bytes], settings: Limits = SETTINGS) -> Analysis:
     """resolve() then analyze(), as the engine does."""
     args = split(line) if isinstance(line, str) else list(line)
     return resolve(args).analyze(args, settings)
@@ -563,10 +562,10 @@ def test_emulated_commands_send_no_keys() -> None:
     assert analyze("PUBSUB HELP").spec.handler == "redis"
 
 
-SMALL = Settings(string_max_bytes=100, reply_max_items=10, pattern_max_bytes=8)
+SMALL = Limits(string_max_bytes=100, reply_max_items=10, pattern_max_bytes=8)
 
 
-def refused(line: str | Sequence[bytes], settings: Settings = SMALL) -> str | None:
+def refused(line: str | Sequence[bytes], settings: Limits = SMALL) -> str | None:
     """The refusal for ``line`` under ``settings``, or None if it is accepted."""
     try:
         analyze(line, settings)

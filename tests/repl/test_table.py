@@ -10,16 +10,15 @@ import pytest
 
 from tests.support.redis_servers import REDIS_SERVER, RedisServer
 from tools.gen_command_docs import fetch_docs, server_version
-from tryredis.repl import table
+from tryredis.repl import Limits, table
 from tryredis.repl.command_docs import DOCS, REDIS_VERSION
 from tryredis.repl.commands import ALL
 from tryredis.repl.spec import CommandError, CommandSpec, Refusal
 from tryredis.repl.table import resolve
-from tryredis.settings import Settings
 from tryredis.wire import ErrorReply, Reply, Status
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed")
-SETTINGS = Settings()
+SETTINGS = Limits()
 
 
 class RawRedis:

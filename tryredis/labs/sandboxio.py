@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from tryredis.repl.engine import Sandbox
-from tryredis.repl.formatter import format_reply
-from tryredis.repl.spec import CommandError, Refusal
+from tryredis.repl import CommandError, Refusal, Sandbox, format_reply
 from tryredis.wire import ErrorReply, Reply, Status
 
 Arg = bytes | str | int | float

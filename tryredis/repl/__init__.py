@@ -1,1 +1,32 @@
-"""The sandbox engine: tokenizer, command table, namespace rewriting, executor, formatter."""
+"""The sandbox engine: one learner's typed line in, what redis-cli would print out.
+
+This is the engine's whole public surface; nothing outside ``tryredis/repl/``
+imports its modules (``tests/test_imports.py`` checks it).
+
+* ``Engine`` (one per process) is built from ``Limits``, the site's ``Keys``, a
+  ``wire.Router`` and a ``Bookkeeping`` (the session store). ``Engine.open``
+  gives the ``Sandbox`` of an admitted request; ``Engine.reset`` empties one.
+* ``Sandbox.run(line) -> Result`` for typed lines, ``Sandbox.execute(args) ->
+  Reply`` for argument lists (labs, typed replies); ``Refusal`` is the sandbox's
+  policy, ``CommandError`` Redis's own error answered without running anything.
+* ``Engine.subscribe`` opens a ``Stream`` of SUBSCRIBE in the learner's own channels.
+"""
+
+from tryredis.repl.bookkeeping import Bookkeeping, TransactionState
+from tryredis.repl.engine import Engine, Kind, Result, Sandbox
+from tryredis.repl.formatter import format_reply
+from tryredis.repl.help import help_text
+from tryredis.repl.limits import Limits, setting_name
+from tryredis.repl.spec import CommandError, CommandSpec, Refusal
+from tryredis.repl.subscription import Event, Stream, SubscriptionRefused
+from tryredis.repl.table import acl_command_names, commands_by_group, find_spec, resolve
+from tryredis.repl.tokenizer import LineError, split_line
+from tryredis.wire import ErrorReply, Reply, Status
+
+__all__ = [
+    "Bookkeeping", "CommandError", "CommandSpec", "Engine", "ErrorReply", "Event", "Kind",
+    "Limits", "LineError", "Refusal", "Reply", "Result", "Sandbox", "Status", "Stream",
+    "SubscriptionRefused", "TransactionState",
+    "acl_command_names", "commands_by_group", "find_spec", "format_reply", "help_text",
+    "resolve", "setting_name", "split_line",
+]  # fmt: skip

@@ -12,23 +12,24 @@ be split.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from tryredis.keys import Keys
+from tryredis.repl.bookkeeping import Bookkeeping, TransactionState
+from tryredis.repl.context import Context
 from tryredis.repl.emulated import Emulated
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.help import help_text
 from tryredis.repl.keyindex import KeyIndex
-from tryredis.repl.limits import check_limits, needs_check
+from tryredis.repl.limits import Limits
 from tryredis.repl.namespace import Namespace, NamespaceLeak
+from tryredis.repl.probes import check_limits, needs_check
 from tryredis.repl.spec import Analysis, CommandError, CommandSpec, Refusal
+from tryredis.repl.subscription import Stream, Subscriptions
 from tryredis.repl.table import resolve
 from tryredis.repl.tokenizer import LineRejected, ParseError, split_line
-from tryredis.repl.transactions import Transactions, TransactionState
-from tryredis.sessions import SessionStore
-from tryredis.settings import Settings
+from tryredis.repl.transactions import Transactions
 from tryredis.wire import ErrorReply, ExecutorError, Reply, Router
 
 log = logging.getLogger("tryredis.engine")
@@ -45,29 +46,57 @@ class Result:
     kind: Kind
 
 
-@dataclass
-class Runtime:
-    """What every sandbox of this process shares: settings, key names, pools, sessions."""
+class Engine:
+    """The sandbox engine of one process: its limits, key names, pools and bookkeeping."""
 
-    settings: Settings
-    keys: Keys
-    router: Router
-    sessions: SessionStore
+    def __init__(self, limits: Limits, keys: Keys, router: Router, books: Bookkeeping) -> None:
+        self.limits = limits
+        self.keys = keys
+        self.router = router
+        self.books = books
+        self.subscriptions = Subscriptions(limits, router, books)
+
+    def _context(self, learner_id: str) -> Context:
+        namespace = Namespace(self.keys.namespace(learner_id))
+        executor = self.router.executor(learner_id)
+        index = KeyIndex(executor, namespace, self.keys.index(learner_id).encode())
+        return Context(
+            learner_id, self.limits, namespace, executor, self.router.blocking(learner_id),
+            index, self.books, self.keys.versions(learner_id).encode(),
+        )  # fmt: skip
+
+    def open(self, learner_id: str, state: TransactionState) -> Sandbox:
+        """The sandbox of a learner whose request has been admitted (and paid for)."""
+        return Sandbox(self._context(learner_id), state)
+
+    async def reset(self, learner_id: str) -> None:
+        """Delete every key of a sandbox, its index and its WATCH versions."""
+        context = self._context(learner_id)
+        await context.index.flush()
+        await context.executor.run([(b"DEL", context.versions_key)])
+
+    async def subscribe(self, learner_id: str, line: str) -> Stream:
+        """Open a SUBSCRIBE stream in the learner's channels (SubscriptionRefused if not now)."""
+        namespace = Namespace(self.keys.namespace(learner_id))
+        return await self.subscriptions.open(learner_id, namespace, line)
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.router.close()
 
 
 class Sandbox:
-    """The REPL for one learner, for the duration of one request."""
+    """The REPL for one learner, for the duration of one request (made by ``Engine.open``)."""
 
-    def __init__(self, runtime: Runtime, learner_id: str, state: TransactionState) -> None:
-        self.runtime = runtime
-        self.settings = runtime.settings
-        self.learner_id = learner_id
-        self.namespace = Namespace(runtime.keys.namespace(learner_id))
-        self.executor = runtime.router.executor(learner_id)
-        index_key = runtime.keys.index(learner_id).encode()
-        self.index = KeyIndex(self.executor, self.namespace, index_key)
-        self.emulated = Emulated(self.index, self.settings.pattern_max_bytes)
-        self.transactions = Transactions(self, state)
+    def __init__(self, context: Context, state: TransactionState) -> None:
+        self.context = context
+        self.limits = context.limits
+        self.learner_id = context.learner_id
+        self.namespace = context.namespace
+        self.executor = context.executor
+        self.index = context.index
+        self.emulated = Emulated(self.index, self.limits.pattern_max_bytes)
+        self.transactions = Transactions(context, state)
 
     async def run(self, line: str) -> Result:
         """Run one typed line; never raises for anything a learner types."""
@@ -82,7 +111,7 @@ class Sandbox:
     async def _run(self, line: str) -> Result:
         try:
             args = split_line(
-                line, max_bytes=self.settings.line_max_bytes, max_args=self.settings.args_max
+                line, max_bytes=self.limits.line_max_bytes, max_args=self.limits.args_max
             )
         except ParseError as error:
             return Result(line, str(error), "parse")
@@ -125,15 +154,15 @@ class Sandbox:
             return await self.emulated.run(spec.name, args)
         if spec.handler == "pubsub":
             return await self.pubsub(spec, args)
-        analysis = spec.analyze(args, self.settings)
+        analysis = spec.analyze(args, self.limits)
         return await self.run_redis(analysis, args)
 
     async def run_redis(self, analysis: Analysis, args: list[bytes]) -> Reply:
         """Run an analysed command on Redis within the learner's namespace and limits."""
         spec = analysis.spec
         if needs_check(analysis):
-            await check_limits(analysis, args, self.namespace, self.index, self.settings)
-        command = self.rewrite(analysis, args)
+            await check_limits(analysis, args, self.namespace, self.index, self.limits)
+        command = self.context.rewrite(analysis, args)
         writes = analysis.written(args)
         extra = [*self.transactions.bumps(writes), *self.index.measure_commands(writes)]
         if analysis.timeout is not None:
@@ -146,33 +175,18 @@ class Sandbox:
             await self.index.record(writes, tail[len(tail) - len(writes) :])
         return self.check_reply_size(self.namespace.strip_reply(spec.name, reply))
 
-    def rewrite(self, analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
-        """The command as sent: canonical name, keys and channels prefixed, timeout clamped."""
-        positions = [k.index for k in analysis.keys] + list(analysis.channels)
-        command = self.namespace.rewrite(args, positions)
-        timeout = analysis.timeout
-        if timeout is not None:
-            command[timeout.index] = clamp_timeout(
-                timeout.seconds(args),
-                command[timeout.index],
-                timeout.unit,
-                self.settings.block_max_seconds,
-            )
-        return command
-
     async def run_blocking(self, command: list[bytes]) -> Reply:
         """A blocking command: one in flight per learner, on its own small pool."""
-        sessions = self.runtime.sessions
-        marker = self.runtime.keys.blocking(self.learner_id)
-        ttl_ms = int((self.settings.block_max_seconds + 5) * 1000)
-        if not await sessions.redis.set(marker, 1, nx=True, px=ttl_ms):
+        books = self.context.books
+        ttl_ms = int((self.limits.block_max_seconds + 5) * 1000)
+        if not await books.hold(self.learner_id, "blocking", ttl_ms):
             raise Refusal(
                 "another blocking command of yours is still waiting; the sandbox runs one at a time"
             )
         try:
-            (reply,) = await self.runtime.router.blocking(self.learner_id).run([command])
+            (reply,) = await self.context.blocking.run([command])
         finally:
-            await sessions.redis.delete(marker)
+            await books.release(self.learner_id, "blocking")
         return reply
 
     async def pubsub(self, spec: CommandSpec, args: list[bytes]) -> Reply:
@@ -186,8 +200,8 @@ class Sandbox:
                 "per command: in the web REPL, SUBSCRIBE opens a stream (Ctrl-C closes it); "
                 "over HTTP, GET /repl/subscribe?line=SUBSCRIBE+channel"
             )
-        analysis = spec.analyze(args, self.settings)
-        command = self.rewrite(analysis, args)
+        analysis = spec.analyze(args, self.limits)
+        command = self.context.rewrite(analysis, args)
         if name == "pubsub|channels" and len(command) == 2:
             command.append(self.namespace.prefix + b"*")  # every channel of this sandbox
         (reply,) = await self.executor.run([command])
@@ -204,26 +218,13 @@ class Sandbox:
 
     def check_reply_size(self, reply: Reply) -> Reply:
         """Withhold a reply with more top-level items than the limit."""
-        limit = self.settings.reply_max_items
+        limit = self.limits.reply_max_items
         if isinstance(reply, list) and len(reply) > limit:
             raise Refusal(
                 f"the reply has {len(reply)} items; the limit is {limit} items per reply "
                 f"(TRYREDIS_REPLY_MAX_ITEMS): read it in parts (a range, COUNT or a SCAN)"
             )
         return reply
-
-
-def clamp_timeout(seconds: float | None, raw: bytes, unit: str, cap_seconds: float) -> bytes:
-    """The timeout to send: 0 (forever) or more than the cap becomes the cap.
-
-    ``seconds`` is the timeout as Redis itself parses ``raw`` (hex floats
-    included); None means Redis will reject it, so it goes as typed.
-    """
-    if seconds is None or 0 < seconds <= cap_seconds:
-        return raw
-    if unit == "s":
-        return f"{cap_seconds:g}".encode()
-    return str(int(cap_seconds * 1000)).encode()
 
 
 def printable(text: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+from tryredis.repl.limits import setting_name
 from tryredis.repl.numbers import redis_int
 from tryredis.repl.spec import (
     Builder,
@@ -32,11 +33,6 @@ W = True
 
 Count = Callable[[Sequence[bytes]], int]
 SYNTAX_ERROR = "ERR syntax error"
-
-
-def setting_name(attr: str) -> str:
-    """The environment variable of a setting: ``TRYREDIS_STRING_MAX_BYTES``."""
-    return "TRYREDIS_" + attr.upper()
 
 
 # -- keys ---------------------------------------------------------------------------
@@ -174,7 +170,7 @@ def string_limit_error(what: str, size: int, max_bytes: int) -> Refusal:
 def setrange_limit(b: Builder) -> None:
     """SETRANGE key offset value: offset + len(value) within the string limit."""
     offset, value = redis_int(b.args[2]), b.args[3]
-    limit = b.settings.string_max_bytes
+    limit = b.limits.string_max_bytes
     # An empty value never grows the string (Redis answers the current length).
     if offset is not None and offset >= 0 and value and offset + len(value) > limit:
         what = f"SETRANGE offset {offset} + {len(value)} bytes"
@@ -183,7 +179,7 @@ def setrange_limit(b: Builder) -> None:
 
 def setbit_limit(b: Builder) -> None:
     """SETBIT key offset value: the bit offset within the string limit."""
-    offset, limit = redis_int(b.args[2]), b.settings.string_max_bytes
+    offset, limit = redis_int(b.args[2]), b.limits.string_max_bytes
     if offset is not None and offset >= limit * 8:
         raise string_limit_error(f"SETBIT offset {offset}", offset // 8 + 1, limit)
 
@@ -201,7 +197,7 @@ def count_limit(index: int) -> Rule:
 
     def rule(b: Builder) -> None:
         count = redis_int(b.args[index]) if index < len(b.args) else None
-        cap = b.settings.reply_max_items
+        cap = b.limits.reply_max_items
         if count is not None and abs(count) > cap:
             raise reply_limit_error(f"{b.spec.display} count {count}", abs(count), cap)
 
@@ -210,7 +206,7 @@ def count_limit(index: int) -> Rule:
 
 def check_pattern(b: Builder, index: int) -> None:
     """Refuse a glob pattern (``args[index]``) longer than TRYREDIS_PATTERN_MAX_BYTES."""
-    size, cap = len(b.args[index]), b.settings.pattern_max_bytes
+    size, cap = len(b.args[index]), b.limits.pattern_max_bytes
     if size > cap:
         raise Refusal(
             f"{b.spec.display} pattern is {size} bytes long; the limit is {cap} bytes "

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tryredis.repl.grammar import SYNTAX_ERROR, reply_limit_error, setting_name, string_limit_error
+from tryredis.repl.grammar import SYNTAX_ERROR, reply_limit_error, string_limit_error
+from tryredis.repl.limits import setting_name
 from tryredis.repl.numbers import redis_int
 from tryredis.repl.spec import Builder, CommandError, Refusal, Rule
 
@@ -43,7 +44,7 @@ def bitfield(readonly: bool) -> Rule:
     """
 
     def rule(b: Builder) -> None:
-        args, limit = b.args, b.settings.string_max_bytes
+        args, limit = b.args, b.limits.string_max_bytes
         b.key(1, not readonly and _bitfield_writes(args))
         index = 2
         while index < len(args):
@@ -124,7 +125,7 @@ def geoadd_elements(args: Sequence[bytes]) -> int:
 
 
 def _reply_cap(b: Builder, what: str, count: int) -> None:
-    cap = b.settings.reply_max_items
+    cap = b.limits.reply_max_items
     if count > cap:
         raise reply_limit_error(what, count, cap)
 
@@ -167,7 +168,7 @@ def xinfo_full_limit(b: Builder) -> None:
         count = redis_int(b.args[5])
     if count is None or len(b.args) not in (4, 6):
         return  # Redis answers its own error
-    cap = b.settings.reply_max_items
+    cap = b.limits.reply_max_items
     if count <= 0 or count > cap:
         what = "every entry" if count <= 0 else f"up to {count} entries"
         raise Refusal(

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeAlias
 
 from tryredis.repl.command_docs import DOCS
+from tryredis.repl.limits import Limits
 from tryredis.repl.numbers import timeout_seconds
-from tryredis.settings import Settings
 
 Handler: TypeAlias = Literal["redis", "emulated", "transaction", "pubsub", "refused", "container"]
 
@@ -145,13 +145,13 @@ class CommandSpec:
             return None
         return CommandError(f"ERR wrong number of arguments for '{self.name}' command")
 
-    def analyze(self, args: Sequence[bytes], settings: Settings) -> Analysis:
+    def analyze(self, args: Sequence[bytes], limits: Limits) -> Analysis:
         """Keys, channels, timeout and probes of ``args``; may raise CommandError or Refusal."""
         if (error := self.arity_error(len(args))) is not None:
             raise error
         if self.refusal is not None:
             raise Refusal(f"{self.display} is not available in the sandbox: {self.refusal}")
-        builder = Builder(self, args, settings)
+        builder = Builder(self, args, limits)
         for rule in self.rules:
             rule(builder)
         return builder.build()
@@ -163,7 +163,7 @@ class Builder:
 
     spec: CommandSpec
     args: Sequence[bytes]
-    settings: Settings
+    limits: Limits
     keys: dict[int, bool] = field(default_factory=dict)  # index -> write
     channels: list[int] = field(default_factory=list)
     timeout: Timeout | None = None

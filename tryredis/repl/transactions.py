@@ -21,47 +21,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-from tryredis.repl.limits import check_limits, needs_check
+from tryredis.repl.bookkeeping import TransactionState
+from tryredis.repl.context import Context
+from tryredis.repl.probes import check_limits, needs_check
 from tryredis.repl.spec import CommandError, CommandSpec, KeyRef, Refusal
 from tryredis.repl.table import resolve
 from tryredis.wire import Command, ErrorReply, Reply, Status
 
-if TYPE_CHECKING:
-    from tryredis.repl.engine import Sandbox
-
 OK = Status(b"OK")
 QUEUED = Status(b"QUEUED")
 EXECABORT = ErrorReply(b"EXECABORT Transaction discarded because of previous errors.")
-
-
-@dataclass
-class TransactionState:
-    """A learner's MULTI and WATCH state, loaded with the session at each request."""
-
-    in_multi: bool = False
-    failed: bool = False
-    watched: dict[bytes, tuple[int, bool]] = field(
-        default_factory=dict
-    )  # key -> (version, existed)
-
-    @classmethod
-    def load(cls, in_multi: bool, failed: bool, watch_json: str) -> TransactionState:
-        """From the session hash's ``m``, ``mf`` and ``w`` fields."""
-        watched: dict[bytes, tuple[int, bool]] = {}
-        if watch_json:
-            for name, version, existed in json.loads(watch_json):
-                watched[name.encode("latin-1")] = (int(version), bool(existed))
-        return cls(in_multi, failed, watched)
-
-    def watch_json(self) -> str:
-        """The ``w`` field (empty when nothing is watched)."""
-        if not self.watched:
-            return ""
-        rows = [[k.decode("latin-1"), v, e] for k, (v, e) in self.watched.items()]
-        return json.dumps(rows)
 
 
 class Transactions:
@@ -70,21 +41,15 @@ class Transactions:
     IMMEDIATE: ClassVar[frozenset[str]] = frozenset({"exec", "discard", "multi", "watch"})
     """Commands that run at once even inside MULTI (everything else is queued)."""
 
-    def __init__(self, sandbox: Sandbox, state: TransactionState) -> None:
-        self.sandbox = sandbox
+    def __init__(self, context: Context, state: TransactionState) -> None:
+        self.context = context
         self.state = state
-        runtime = sandbox.runtime
-        self.sessions = runtime.sessions
-        self.queue_key = runtime.keys.queue(sandbox.learner_id)
-        self.versions_key = runtime.keys.versions(sandbox.learner_id).encode()
+        self.books = context.books
+        self.learner_id = context.learner_id
+        self.versions_key = context.versions_key
 
     async def _save(self) -> None:
-        await self.sessions.set_state(
-            self.sandbox.learner_id,
-            m="1" if self.state.in_multi else "",
-            mf="1" if self.state.failed else "",
-            w=self.state.watch_json(),
-        )
+        await self.books.save_transaction(self.learner_id, self.state)
 
     async def command(self, spec: CommandSpec, args: Sequence[bytes]) -> Reply:
         """MULTI, EXEC, DISCARD, WATCH or UNWATCH (outside the queue)."""
@@ -93,7 +58,7 @@ class Transactions:
             if self.state.in_multi:
                 return ErrorReply(b"ERR MULTI calls can not be nested")
             self.state.in_multi, self.state.failed = True, False
-            await self.sessions.redis.delete(self.queue_key)
+            await self.books.queue_reset(self.learner_id)
             await self._save()
             return OK
         if name == "exec":
@@ -108,7 +73,7 @@ class Transactions:
         if name == "watch":
             if self.state.in_multi:
                 return ErrorReply(b"ERR WATCH inside MULTI is not allowed")
-            return await self.watch(spec.analyze(args, self.sandbox.settings).keys, args)
+            return await self.watch(spec.analyze(args, self.context.limits).keys, args)
         self.state.watched.clear()  # UNWATCH
         await self._save()
         return OK
@@ -117,7 +82,7 @@ class Transactions:
         """Leave MULTI, forget the queue and every WATCH (DISCARD, EXEC, a sandbox reset)."""
         self.state.in_multi = self.state.failed = False
         self.state.watched.clear()
-        await self.sessions.redis.delete(self.queue_key)
+        await self.books.queue_reset(self.learner_id)
         await self._save()
 
     async def fail(self) -> None:
@@ -136,11 +101,11 @@ class Transactions:
             entry: dict[str, object] = {"a": [a.decode("latin-1") for a in args]}
             try:
                 if spec.handler != "transaction":
-                    spec.analyze(args, self.sandbox.settings)
+                    spec.analyze(args, self.context.limits)
             except CommandError as error:  # Redis would report it inside EXEC's reply
                 entry = {"e": error.reply.decode("latin-1")}
-            length = await self.sessions.redis.llen(self.queue_key)
-            limit = self.sandbox.settings.multi_max_commands
+            length = await self.books.queue_length(self.learner_id)
+            limit = self.context.limits.multi_max_commands
             if length >= limit:
                 raise Refusal(
                     f"the transaction already holds {length} commands; the limit is {limit} "
@@ -149,7 +114,7 @@ class Transactions:
         except Refusal:
             await self.fail()
             raise
-        await self.sessions.redis.rpush(self.queue_key, json.dumps(entry))
+        await self.books.queue_append(self.learner_id, json.dumps(entry))
         return QUEUED
 
     async def watch(self, keys: Sequence[KeyRef], args: Sequence[bytes]) -> Reply:
@@ -157,8 +122,8 @@ class Transactions:
         names = [args[k.index] for k in keys]
         fresh = list(dict.fromkeys(n for n in names if n not in self.state.watched))
         if fresh:
-            ns = self.sandbox.namespace
-            replies = await self.sandbox.executor.run(
+            ns = self.context.namespace
+            replies = await self.context.executor.run(
                 [(b"HMGET", self.versions_key, *fresh), *((b"EXISTS", ns.key(n)) for n in fresh)]
             )
             versions = replies[0] if isinstance(replies[0], list) else [None] * len(fresh)
@@ -176,16 +141,16 @@ class Transactions:
     async def touch_all_watched(self) -> None:
         """FLUSHALL/FLUSHDB touch every watched key."""
         if self.state.watched:
-            await self.sandbox.executor.run(self.bumps(list(self.state.watched)))
+            await self.context.executor.run(self.bumps(list(self.state.watched)))
 
     async def exec(self) -> Reply:
         """EXEC: run the queue as one MULTI/EXEC batch (or EXECABORT, or nil after a WATCH)."""
-        raw = await self.sessions.redis.lrange(self.queue_key, 0, -1)
+        raw = await self.books.queue_take(self.learner_id)
         failed, watched = self.state.failed, dict(self.state.watched)
         await self.reset()
         if failed:
             return EXECABORT
-        sandbox = self.sandbox
+        context = self.context
         entries = [json.loads(item) for item in raw]
         planned: list[tuple[CommandSpec, list[bytes]] | ErrorReply] = []
         for entry in entries:
@@ -203,12 +168,10 @@ class Transactions:
             if spec.handler == "transaction":  # a queued UNWATCH runs as itself
                 commands.append((spec.name.upper().encode(),))
                 continue
-            analysis = spec.analyze(args, sandbox.settings)
+            analysis = spec.analyze(args, context.limits)
             if needs_check(analysis):
-                await check_limits(
-                    analysis, args, sandbox.namespace, sandbox.index, sandbox.settings
-                )
-            command = sandbox.rewrite(analysis, args)
+                await check_limits(analysis, args, context.namespace, context.index, context.limits)
+            command = context.rewrite(analysis, args)
             commands.append(command)
             writes += analysis.written(args)
         writes = list(dict.fromkeys(writes))
@@ -221,17 +184,17 @@ class Transactions:
             if isinstance(item, ErrorReply):
                 combined.append(item)
             else:
-                combined.append(sandbox.namespace.strip_reply(item[0].name, next(results)))
+                combined.append(context.namespace.strip_reply(item[0].name, next(results)))
         return combined
 
     async def _send(
         self, commands: list[Command], writes: list[bytes], watched: dict[bytes, tuple[int, bool]]
     ) -> Reply:
-        sandbox = self.sandbox
-        ns = sandbox.namespace
-        measure = sandbox.index.measure_commands(writes)
+        context = self.context
+        ns = context.namespace
+        measure = context.index.measure_commands(writes)
         batch: list[Command] = [(b"MULTI",), *commands, (b"EXEC",), *measure]
-        async with sandbox.executor.hold() as held:
+        async with context.executor.hold() as held:
             if watched:
                 names = list(watched)
                 real = [ns.key(n) for n in names]
@@ -251,7 +214,7 @@ class Transactions:
             replies = await held.run(batch)
         exec_reply = replies[len(commands) + 1]
         if writes:
-            await sandbox.index.record(writes, replies[len(replies) - len(writes) :])
+            await context.index.record(writes, replies[len(replies) - len(writes) :])
         return exec_reply
 
 

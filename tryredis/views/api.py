@@ -18,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tryredis.identity import new_learner_id
-from tryredis.repl.engine import Sandbox
-from tryredis.repl.transactions import TransactionState
+from tryredis.repl import Sandbox, TransactionState
 from tryredis.sessions import RateLimited
 from tryredis.views.common import (
     COOKIE,
@@ -166,7 +165,7 @@ async def open_sandbox(request: Request, cost: int, *, own_state: bool = False) 
         touch = await services.sessions.touch(caller.learner_id, address, cost)
     if own_state:  # never queued, but a WATCH open in the REPL still sees these writes
         state = TransactionState.load(in_multi=False, failed=False, watch_json=touch.watch)
-        return Sandbox(services.runtime, caller.learner_id, state)
+        return services.engine.open(caller.learner_id, state)
     return services.sandbox(caller.learner_id, touch)
 
 

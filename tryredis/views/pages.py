@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tryredis.lessons import Lesson
-from tryredis.repl.engine import Sandbox
-from tryredis.repl.transactions import TransactionState
+from tryredis.repl import TransactionState
 from tryredis.views.common import browser_learner, services_of, set_learner_cookie
 from tryredis.wire import ExecutorError
 
@@ -108,7 +107,7 @@ async def exercises(request: Request) -> Response:
         done = set() if learner.is_new else await services.sessions.progress(learner.learner_id)
         if not learner.is_new and await services.sessions.exists(learner.learner_id):
             # Checks run outside any MULTI the learner has open: they must not be queued.
-            sandbox = Sandbox(services.runtime, learner.learner_id, TransactionState())
+            sandbox = services.engine.open(learner.learner_id, TransactionState())
             newly = []
             for exercise in found.exercises:
                 name = found.progress_name(exercise.id)

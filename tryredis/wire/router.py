@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from redis.crc import key_slot
 from redis.exceptions import RedisError
 
-from tryredis.wire.pool import Executor, Held, make_pool
+from tryredis.wire.pool import Executor, Held, RawConnection, make_pool
 from tryredis.wire.protocol import Command
 from tryredis.wire.replies import ErrorReply, Reply
 
@@ -33,6 +33,9 @@ class Router(Protocol):
 
     def blocking(self, learner_id: str) -> Executor:
         """For blocking commands (their own, smaller pool)."""
+
+    async def subscriber(self, learner_id: str) -> RawConnection:
+        """A new dedicated connection (for SUBSCRIBE: it changes the connection's state)."""
 
     async def close(self) -> None:
         """Close every connection."""
@@ -52,6 +55,7 @@ class SingleNode:
     """A standalone Redis: one pool for ordinary commands, one for blocking ones."""
 
     def __init__(self, url: str, sizes: PoolSizes) -> None:
+        self.url = url
         self._executor = Executor(make_pool(url, size=sizes.size, socket_timeout=sizes.timeout))
         self._blocking = Executor(
             make_pool(url, size=sizes.blocking_size, socket_timeout=sizes.blocking_timeout,
@@ -65,6 +69,10 @@ class SingleNode:
     def blocking(self, learner_id: str) -> Executor:
         """The one blocking pool."""
         return self._blocking
+
+    async def subscriber(self, learner_id: str) -> RawConnection:
+        """A dedicated connection to the server."""
+        return await RawConnection.open(self.url)
 
     async def close(self) -> None:
         """Close both pools."""
@@ -145,6 +153,11 @@ class ClusterNodes:
     def blocking(self, learner_id: str) -> Executor:
         """The learner's slot's node, blocking pool."""
         return SlotExecutor(self, key_slot(learner_id.encode()), blocking=True)
+
+    async def subscriber(self, learner_id: str) -> RawConnection:
+        """A dedicated connection to the learner's slot's node (publishes reach every node)."""
+        host, port = self._owner(key_slot(learner_id.encode()))
+        return await RawConnection.open(self._node_url(host, port))
 
     async def close(self) -> None:
         """Close every pool."""

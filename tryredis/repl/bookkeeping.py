@@ -1,0 +1,66 @@
+"""What the engine keeps for a learner outside their keys, and who keeps it.
+
+A learner's MULTI queue, their transaction state (in MULTI, failed, watched
+keys) and their markers (a blocking command or a subscription in flight) must
+survive between requests and be seen by every worker, so they live in Redis with
+the session. The engine only knows the ``Bookkeeping`` interface; the session
+store implements it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class TransactionState:
+    """A learner's MULTI and WATCH state, loaded with the session at each request."""
+
+    in_multi: bool = False
+    failed: bool = False
+    watched: dict[bytes, tuple[int, bool]] = field(
+        default_factory=dict
+    )  # key -> (version, existed)
+
+    @classmethod
+    def load(cls, in_multi: bool, failed: bool, watch_json: str) -> TransactionState:
+        """From the session hash's ``m``, ``mf`` and ``w`` fields."""
+        watched: dict[bytes, tuple[int, bool]] = {}
+        if watch_json:
+            for name, version, existed in json.loads(watch_json):
+                watched[name.encode("latin-1")] = (int(version), bool(existed))
+        return cls(in_multi, failed, watched)
+
+    def watch_json(self) -> str:
+        """The ``w`` field (empty when nothing is watched)."""
+        if not self.watched:
+            return ""
+        rows = [[k.decode("latin-1"), v, e] for k, (v, e) in self.watched.items()]
+        return json.dumps(rows)
+
+
+class Bookkeeping(Protocol):
+    """Per-learner state the engine keeps between requests (implemented by the session store)."""
+
+    async def save_transaction(self, learner_id: str, state: TransactionState) -> None:
+        """Store the MULTI/WATCH state."""
+
+    async def queue_reset(self, learner_id: str) -> None:
+        """Empty the MULTI queue."""
+
+    async def queue_length(self, learner_id: str) -> int:
+        """How many commands are queued."""
+
+    async def queue_append(self, learner_id: str, entry: str) -> None:
+        """Queue one command (a JSON text)."""
+
+    async def queue_take(self, learner_id: str) -> list[str]:
+        """Every queued command, in order; the queue is then empty."""
+
+    async def hold(self, learner_id: str, marker: str, ttl_ms: int) -> bool:
+        """Set ``marker`` (``blocking``, ``subscription``) unless it is set; False if it was."""
+
+    async def release(self, learner_id: str, marker: str) -> None:
+        """Clear ``marker``."""
