@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from tryredis.assets import StaticAssets
 from tryredis.labs import http_views
 from tryredis.labs import views as labs
-from tryredis.views import api, health, pages, subscribe
+from tryredis.views import api, health, pages, resp, subscribe
 
 
 def build_routes(assets: StaticAssets) -> list[BaseRoute]:
@@ -15,6 +15,8 @@ def build_routes(assets: StaticAssets) -> list[BaseRoute]:
     return [
         # The REPL's endpoint first: it is by far the most requested.
         Route("/api/v1/run", api.run, methods=["POST"], name="api-run"),
+        # Typed replies for code cells (redis-py in the browser) and scripts: views/resp.py.
+        Route("/api/v1/resp", resp.resp, methods=["POST"], name="api-resp"),
         Route("/", pages.index, name="index"),
         Route("/lesson/{slug}", pages.lesson, name="lesson"),
         Route("/repl", pages.repl_page, name="repl"),
