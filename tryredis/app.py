@@ -16,7 +16,7 @@ from starlette.responses import Response
 from tryredis.assets import StaticAssets
 from tryredis.lessons import load_lessons
 from tryredis.routes import build_routes
-from tryredis.security import SecurityMiddleware
+from tryredis.security import STATIC_HEADERS, SecurityMiddleware
 from tryredis.services import Services
 from tryredis.settings import PROJECT_ROOT, Settings
 from tryredis.templating import build_templates
@@ -34,7 +34,7 @@ def create_app(settings: Settings, *, static_dir: Path = STATIC_DIR) -> Starlett
     start-up with its file and line.
     """
     lessons = load_lessons(settings.lessons_dir)
-    assets = StaticAssets(static_dir)
+    assets = StaticAssets(static_dir, STATIC_HEADERS)
     templates = build_templates(TEMPLATES_DIR)
 
     @contextlib.asynccontextmanager

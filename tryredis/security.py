@@ -24,6 +24,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Code cells run Pyodide (CPython compiled to WebAssembly) in a Web Worker. A worker's
+# policy is the one its own script is served with, so only that script may compile
+# WebAssembly; every page keeps the policy above.
+WASM_WORKER_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
+)
+STATIC_HEADERS = {"js/cells-worker.js": {"content-security-policy": WASM_WORKER_POLICY}}
+
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
