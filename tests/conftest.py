@@ -100,6 +100,11 @@ class ApiSession:
         return cls(client, response.json()["token"])
 
     @property
+    def learner_id(self) -> str:
+        """The sandbox's id (the token's signed payload)."""
+        return self.token.split(".")[0]
+
+    @property
     def headers(self) -> dict[str, str]:
         """The Authorization header."""
         return {"Authorization": f"Bearer {self.token}"}

@@ -24,7 +24,7 @@ from tryredis.embedded import EmbeddedRedis, EmbeddedRedisError, find_redis_serv
 from tryredis.processes import clean_stale_runtime_dirs, die_with_parent, runtime_root
 from tryredis.settings import Settings
 
-COMMANDS = ["get", "set", "incr"]
+COMMANDS = ["ping", "get", "set", "incr"]
 ROOT = Path(__file__).resolve().parent.parent
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
 
@@ -190,7 +190,7 @@ def test_killed_parent_takes_redis_server_along(tmp_path: Path) -> None:
         import sys, time
         from tryredis.embedded import EmbeddedRedis
         from tryredis.settings import Settings
-        server = EmbeddedRedis(Settings(), ["get"])
+        server = EmbeddedRedis(Settings(), ["ping", "get"])
         server.start()
         print(server.pid, server.runtime_dir, flush=True)
         time.sleep(60)

@@ -23,6 +23,10 @@ class Keys:
         """The sandbox key index (hash: learner key -> bytes used)."""
         return f"{self.prefix}u:{{{learner_id}}}"
 
+    def sandbox_totals(self, learner_id: str) -> str:
+        """The key index's totals: bytes, elements, keys, stream entries (hash)."""
+        return f"{self.prefix}u:{{{learner_id}}}.t"
+
     def versions(self, learner_id: str) -> str:
         """Write versions of watched keys (hash)."""
         return f"{self.prefix}u:{{{learner_id}}}.ver"

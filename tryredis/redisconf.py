@@ -21,9 +21,6 @@ from tryredis.settings import Settings, SettingsError
 SITE_USER = "tryredis-site"
 SANDBOX_USER = "tryredis-sandbox"
 
-# The engine itself sends these on the sandbox's connections, whatever the table holds.
-ENGINE_COMMANDS = ("ping", "multi", "exec", "discard", "watch", "unwatch")
-
 # The site's user: everything under the prefix except @dangerous (CONFIG, DEBUG,
 # SHUTDOWN, FLUSHALL, KEYS, MONITOR, ACL, MODULE, SORT, RESTORE, MIGRATE, INFO,
 # CLIENT LIST/KILL, REPLICAOF ...) and @scripting, then back exactly what it uses:
@@ -63,9 +60,9 @@ class AclUsers:
 
 
 def sandbox_command_rules(sandbox_commands: Iterable[str]) -> list[str]:
-    """``+cmd`` rules for the sandbox's and the engine's commands, lower-cased, deduplicated."""
+    """``+cmd`` rules for the given commands (the engine's list), lower-cased, deduplicated."""
     rules: list[str] = []
-    for name in (*ENGINE_COMMANDS, *sandbox_commands):
+    for name in sandbox_commands:
         name = name.strip().lower()
         # A name is pasted into an ACL line: anything but a plain name could add a rule.
         if not _COMMAND_RE.fullmatch(name):

@@ -115,7 +115,7 @@ class Services:
 
     def sandbox(self, learner_id: str, touch: Touch) -> Sandbox:
         """The REPL for one learner in this request (after ``sessions.touch`` admitted it)."""
-        return self.engine.open(learner_id, touch.state)
+        return self.engine.open(learner_id, touch.state, touch.usage)
 
     async def sandbox_reset(self, learner_id: str, *, keep_session: bool) -> None:
         """Delete a sandbox's keys; keep the session and progress, or forget them too."""

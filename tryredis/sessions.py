@@ -9,86 +9,22 @@ WATCH state) and the client-address bucket.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
+from tryredis import buckets
 from tryredis.keys import Keys
-from tryredis.repl import TransactionState
+from tryredis.repl import TransactionState, Usage
 from tryredis.settings import Settings
 from tryredis.wire import Command, ErrorReply, Executor, Reply
 
 SiteRedis = Redis | RedisCluster
-
-# Token bucket shared by both scripts: refill at `rate` per second up to `burst`;
-# a request costing more tokens than are left is refused and told how long to wait.
-_BUCKET = """
-local now, rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
-    tonumber(ARGV[4])
-local held = redis.call('HMGET', KEYS[1], 'tk', 'ts')
-local tokens, last = tonumber(held[1]) or burst, tonumber(held[2]) or now
-if now > last then tokens = math.min(burst, tokens + (now - last) * rate / 1000) end
-local wait = 0
-if tokens >= cost then tokens = tokens - cost
-else wait = math.ceil((cost - tokens) * 1000 / rate) end
-redis.call('HSET', KEYS[1], 'tk', tostring(tokens), 'ts', tostring(math.max(now, last)))
-"""
-
-SESSION_SCRIPT = (
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-    + _BUCKET
-    + """
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-local state = redis.call('HMGET', KEYS[1], 'm', 'mf', 'w')
-return {1, wait, state[1] or '', state[2] or '', state[3] or ''}
-"""
-)
-
-ADDRESS_SCRIPT = (
-    _BUCKET
-    + """
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return wait
-"""
-)
-
-
-# Standalone Redis: everything a request needs in one script call. KEYS: session,
-# progress, address bucket, sandboxes; ARGV: now, rate, burst, cost, ttl, address
-# rate, address burst, address bucket ttl, learner id. A request refused for its
-# address takes nothing from the learner's bucket.
-TOUCH_SCRIPT = """
-local function bucket(key, now, rate, burst, cost)
-  local held = redis.call('HMGET', key, 'tk', 'ts')
-  local tokens, last = tonumber(held[1]) or burst, tonumber(held[2]) or now
-  if now > last then tokens = math.min(burst, tokens + (now - last) * rate / 1000) end
-  local wait = 0
-  if tokens >= cost then tokens = tokens - cost
-  else wait = math.ceil((cost - tokens) * 1000 / rate) end
-  redis.call('HSET', key, 'tk', tostring(tokens), 'ts', tostring(math.max(now, last)))
-  return wait
-end
-local now = tonumber(ARGV[1])
-local address_wait = bucket(KEYS[3], now, tonumber(ARGV[6]), tonumber(ARGV[7]), 1)
-redis.call('PEXPIRE', KEYS[3], ARGV[8])
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, '', '', '', address_wait} end
-local wait = 0
-if address_wait == 0 then
-  wait = bucket(KEYS[1], now, tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-redis.call('ZADD', KEYS[4], 'XX', math.floor(now / 1000), ARGV[9])
-local state = redis.call('HMGET', KEYS[1], 'm', 'mf', 'w')
-return {1, wait, state[1] or '', state[2] or '', state[3] or '', address_wait}
-"""
-TOUCH_SHA = hashlib.sha1(TOUCH_SCRIPT.encode()).hexdigest().encode()  # noqa: S324
+QUEUED_BYTES = "qb"  # session field: bytes of the commands in the MULTI queue
 
 
 def _arg(value: float) -> bytes:
@@ -107,6 +43,7 @@ class Touch:
     in_multi: bool = False
     multi_failed: bool = False
     watch: str = ""
+    usage: Usage = field(default_factory=Usage)
 
     @property
     def state(self) -> TransactionState:
@@ -134,7 +71,9 @@ class SessionStore:
         self.keys = keys
         self.settings = settings
         self.ttl_ms = int(settings.sandbox_idle_hours * 3600 * 1000)
-        self._session_script = redis.register_script(SESSION_SCRIPT)
+        self._session_script = redis.register_script(buckets.SESSION)
+        self._charge_script = redis.register_script(buckets.CHARGE)
+        self._refund_script = redis.register_script(buckets.REFUND)
         bucket_ttl = int(settings.ip_rate_burst / settings.ip_rate_per_second * 1000) + 1000
         # The touch script's constant arguments, encoded once: rate, burst, then
         # (after the cost) session ttl, address rate, address burst, address ttl.
@@ -145,7 +84,7 @@ class SessionStore:
                 settings.ip_rate_per_second, settings.ip_rate_burst, bucket_ttl,
             )
         )  # fmt: skip
-        self._address_script = redis.register_script(ADDRESS_SCRIPT)
+        self._address_script = redis.register_script(buckets.ADDRESS)
 
     async def create(self, learner_id: str, address: str, kind: str) -> None:
         """Record a new session, unless this address made too many this hour."""
@@ -177,7 +116,8 @@ class SessionStore:
             raise RateLimited(int(address_wait) / 1000, "requests per client address")
         if session[1]:
             raise RateLimited(int(session[1]) / 1000, "commands per learner")
-        return Touch(True, session[2] == b"1", session[3] == b"1", _text(session[4]))
+        usage = Usage(*(int(value or 0) for value in session[5:9]))
+        return Touch(True, session[2] == b"1", session[3] == b"1", _text(session[4]), usage)
 
     async def _touch_fast(
         self, learner_id: str, address: str, cost: int, now_ms: int
@@ -186,36 +126,54 @@ class SessionStore:
         assert self.fast is not None
         keys = self.keys
         command: Command = (
-            b"EVALSHA", TOUCH_SHA, b"4", keys.session(learner_id), keys.progress(learner_id),
-            keys.ip_bucket(address), keys.sandboxes, _arg(now_ms), *self._limits[:2],
-            _arg(cost), *self._limits[2:], learner_id,
+            b"EVALSHA", buckets.TOUCH_SHA, b"5", keys.session(learner_id),
+            keys.progress(learner_id), keys.sandbox_totals(learner_id), keys.ip_bucket(address),
+            keys.sandboxes, _arg(now_ms), *self._limits[:2], _arg(cost), *self._limits[2:],
+            learner_id,
         )  # fmt: skip
         (reply,) = await self.fast.run([command])
         if _noscript(reply):  # a restarted Redis forgot the script: load it, run again
-            await self.fast.run([(b"SCRIPT", b"LOAD", TOUCH_SCRIPT)])
+            await self.fast.run([(b"SCRIPT", b"LOAD", buckets.TOUCH)])
             (reply,) = await self.fast.run([command])
         if isinstance(reply, ErrorReply) or not isinstance(reply, list):
             raise RedisError(bytes(reply or b"").decode(errors="replace"))
-        return reply[:5], reply[5]
+        return reply[:9], reply[9]
 
     async def _touch_cluster(
         self, learner_id: str, address: str, cost: int, now_ms: int
     ) -> tuple[Any, Any]:
-        # Redis Cluster: the keys live on different nodes and cluster pipelines refuse
-        # scripts, so the three calls go concurrently, each routed by redis-py.
+        # Redis Cluster: the keys live in different slots and cluster pipelines refuse
+        # scripts: the learner's bucket first, then the address's (tokens given back if
+        # the address refuses), each call routed by redis-py.
         rate, burst, ttl, address_rate, address_burst, address_ttl = self._limits
-        session, address_wait, _ = await asyncio.gather(
-            self._session_script(
-                keys=[self.keys.session(learner_id), self.keys.progress(learner_id)],
-                args=[now_ms, rate, burst, cost, ttl],
-            ),
-            self._address_script(
-                keys=[self.keys.ip_bucket(address)],
-                args=[now_ms, address_rate, address_burst, 1, address_ttl],
-            ),
-            self.redis.zadd(self.keys.sandboxes, {learner_id: now_ms // 1000}, xx=True),
+        keys = self.keys
+        session_keys = [
+            keys.session(learner_id),
+            keys.progress(learner_id),
+            keys.sandbox_totals(learner_id),
+        ]
+        session, _ = await asyncio.gather(
+            self._session_script(keys=session_keys, args=[now_ms, rate, burst, cost, ttl]),
+            self.redis.zadd(keys.sandboxes, {learner_id: now_ms // 1000}, xx=True),
         )
+        if session[0] and session[1]:
+            return session, 0  # refused by the learner's own bucket: the address pays nothing
+        address_wait = await self._address_script(
+            keys=[keys.ip_bucket(address)],
+            args=[now_ms, address_rate, address_burst, 1, address_ttl],
+        )
+        if address_wait and session[0]:
+            await self._refund_script(keys=[keys.session(learner_id)], args=[cost])
         return session, address_wait
+
+    async def charge(self, learner_id: str, tokens: int) -> float:
+        """Take extra tokens from the learner's bucket; the seconds to wait if they are short."""
+        rate, burst = self._limits[0], self._limits[1]
+        now_ms = int(time.time() * 1000)
+        wait = await self._charge_script(
+            keys=[self.keys.session(learner_id)], args=[now_ms, rate, burst, tokens]
+        )
+        return int(wait) / 1000
 
     async def exists(self, learner_id: str) -> bool:
         """Whether the session is alive (no touch, no tokens)."""
@@ -242,22 +200,33 @@ class SessionStore:
 
     async def queue_reset(self, learner_id: str) -> None:
         """Empty the MULTI queue."""
-        await self.redis.delete(self.keys.queue(learner_id))
+        pipe = self.redis.pipeline(transaction=False)  # one slot: both carry {id}
+        pipe.delete(self.keys.queue(learner_id))
+        pipe.hdel(self.keys.session(learner_id), QUEUED_BYTES)
+        await pipe.execute()
 
-    async def queue_length(self, learner_id: str) -> int:
-        """How many commands are queued."""
-        return int(await self.redis.llen(self.keys.queue(learner_id)))
+    async def queue_size(self, learner_id: str) -> tuple[int, int]:
+        """How many commands are queued, and how many bytes they take."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.llen(self.keys.queue(learner_id))
+        pipe.hget(self.keys.session(learner_id), QUEUED_BYTES)
+        length, size = await pipe.execute()
+        return int(length), int(size or 0)
 
     async def queue_append(self, learner_id: str, entry: str) -> None:
         """Queue one command."""
-        await self.redis.rpush(self.keys.queue(learner_id), entry)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.rpush(self.keys.queue(learner_id), entry)
+        pipe.hincrby(self.keys.session(learner_id), QUEUED_BYTES, len(entry))
+        await pipe.execute()
 
     async def queue_take(self, learner_id: str) -> list[str]:
         """Every queued command, in order; the queue is then empty."""
         pipe = self.redis.pipeline(transaction=True)  # nothing queued between the two
         pipe.lrange(self.keys.queue(learner_id), 0, -1)
         pipe.delete(self.keys.queue(learner_id))
-        entries, _ = await pipe.execute()
+        pipe.hdel(self.keys.session(learner_id), QUEUED_BYTES)
+        entries, _, _ = await pipe.execute()
         return [_text(entry) for entry in entries]
 
     def _marker(self, learner_id: str, marker: str) -> str:

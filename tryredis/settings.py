@@ -180,6 +180,31 @@ FIELDS: tuple[Field, ...] = (
         "Cap on blocking commands' timeouts (0 means this cap)",
     ),
     Field("multi_max_commands", _positive_int, "50", "Most commands queued in one MULTI"),
+    Field(
+        "multi_max_bytes",
+        _positive_int,
+        "65536",
+        "Most bytes of arguments queued in one MULTI",
+    ),
+    Field("watch_max_keys", _positive_int, "64", "Most keys one learner may WATCH at once"),
+    Field(
+        "reply_max_bytes",
+        _positive_int,
+        "524288",
+        "Largest reply one command may have (bounded before it runs)",
+    ),
+    Field(
+        "request_reply_max_bytes",
+        _positive_int,
+        "1048576",
+        "Largest replies one request (up to 20 lines) may have together",
+    ),
+    Field(
+        "command_max_ms",
+        _positive_float,
+        "10",
+        "Most time one learner command may hold Redis (bounded before it runs)",
+    ),
     Field("subscribe_max_channels", _positive_int, "5", "Most channels in one SUBSCRIBE stream"),
     Field(
         "subscribe_max_seconds",
@@ -260,6 +285,11 @@ class Settings:
     pattern_max_bytes: int = 128
     block_max_seconds: float = 10.0
     multi_max_commands: int = 50
+    multi_max_bytes: int = 65536
+    watch_max_keys: int = 64
+    reply_max_bytes: int = 524288
+    request_reply_max_bytes: int = 1048576
+    command_max_ms: float = 10.0
     subscribe_max_channels: int = 5
     subscribe_max_seconds: float = 300.0
     subscriptions_per_worker: int = 64

@@ -16,6 +16,7 @@ from tryredis.repl.bookkeeping import Bookkeeping, TransactionState
 from tryredis.repl.engine import Engine, Kind, Result, Sandbox
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.help import help_text
+from tryredis.repl.keyindex import Entry, Usage
 from tryredis.repl.limits import Limits, setting_name
 from tryredis.repl.spec import CommandError, CommandSpec, Refusal
 from tryredis.repl.subscription import Event, Stream, SubscriptionRefused
@@ -24,9 +25,9 @@ from tryredis.repl.tokenizer import LineError, split_line
 from tryredis.wire import ErrorReply, Reply, Status
 
 __all__ = [
-    "Bookkeeping", "CommandError", "CommandSpec", "Engine", "ErrorReply", "Event", "Kind",
+    "Bookkeeping", "CommandError", "CommandSpec", "Engine", "Entry", "ErrorReply", "Event", "Kind",
     "Limits", "LineError", "Refusal", "Reply", "Result", "Sandbox", "Status", "Stream",
-    "SubscriptionRefused", "TransactionState",
+    "SubscriptionRefused", "TransactionState", "Usage",
     "acl_command_names", "commands_by_group", "find_spec", "format_reply", "help_text",
     "resolve", "setting_name", "split_line",
 ]  # fmt: skip

@@ -50,8 +50,8 @@ class Bookkeeping(Protocol):
     async def queue_reset(self, learner_id: str) -> None:
         """Empty the MULTI queue."""
 
-    async def queue_length(self, learner_id: str) -> int:
-        """How many commands are queued."""
+    async def queue_size(self, learner_id: str) -> tuple[int, int]:
+        """How many commands are queued, and how many bytes they take."""
 
     async def queue_append(self, learner_id: str, entry: str) -> None:
         """Queue one command (a JSON text)."""
@@ -64,3 +64,6 @@ class Bookkeeping(Protocol):
 
     async def release(self, learner_id: str, marker: str) -> None:
         """Clear ``marker``."""
+
+    async def charge(self, learner_id: str, tokens: int) -> float:
+        """Take extra rate-limit tokens for costly work; the seconds to wait if short (0: paid)."""

@@ -9,18 +9,27 @@ SCAN's cursor never reaches Redis: keys are visited in the order of a hash of
 their name (``crc32``), and the cursor is the hash position to resume from, so
 a key present for the whole iteration is returned exactly once even if other
 keys come and go, as Redis guarantees.
+
+Each costs one round trip whatever the number of keys (the index is read whole,
+expired keys pruned in the same call), and matching a pattern costs the worker
+one step per byte of key names: it yields to other requests every
+``CHUNK_BYTES`` and is paid for from the learner's rate limit past 64 KiB.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from tryredis.repl.glob import glob_match
-from tryredis.repl.keyindex import KeyIndex
-from tryredis.repl.spec import Refusal
+from tryredis.repl.context import Context
+from tryredis.repl.glob import Glob, compile_glob
+from tryredis.repl.runner import Meter
 from tryredis.wire import ErrorReply, Reply, Status
+
+CHUNK_BYTES = 16384
+"""Bytes of names matched between two yields to the event loop (about a millisecond)."""
 
 ULONG_MAX = 2**64 - 1
 SYNTAX_ERROR = ErrorReply(b"ERR syntax error")
@@ -62,45 +71,56 @@ def _parse_long(raw: bytes) -> int | None:
     return value
 
 
+async def matching(glob: Glob, names: Iterable[bytes]) -> list[bytes]:
+    """The names that match, yielding to other requests every ``CHUNK_BYTES``."""
+    found, done = [], 0
+    for name in names:
+        if glob.matches(name):
+            found.append(name)
+        done += Glob.cost(name)
+        if done >= CHUNK_BYTES:
+            done = 0
+            await asyncio.sleep(0)
+    return found
+
+
+def names_bytes(names: Iterable[bytes]) -> int:
+    """What matching a pattern against ``names`` costs (steps)."""
+    return sum(Glob.cost(name) for name in names)
+
+
 class Emulated:
     """The keyspace commands for one learner, over their key index."""
 
-    def __init__(self, index: KeyIndex, pattern_max_bytes: int) -> None:
-        self.index = index
-        self.pattern_max_bytes = pattern_max_bytes
+    def __init__(self, context: Context, meter: Meter) -> None:
+        self.index = context.index
+        self.meter = meter
 
-    def _check_pattern(self, pattern: bytes) -> None:
-        if len(pattern) > self.pattern_max_bytes:
-            raise Refusal(
-                f"the pattern is {len(pattern)} bytes; the limit is {self.pattern_max_bytes} "
-                "bytes (TRYREDIS_PATTERN_MAX_BYTES)"
-            )
+    async def _match(self, pattern: bytes | None, names: Sequence[bytes]) -> list[bytes]:
+        if pattern is None or pattern == b"*":
+            return list(names)
+        await self.meter.pay(names_bytes(names), f"matching a pattern over {len(names)} key names")
+        return await matching(compile_glob(pattern), names)
 
     async def run(self, name: str, args: Sequence[bytes]) -> Reply:
-        """Answer one emulated command (``name`` is the table's lowercase name)."""
+        """Answer one emulated command (``name`` is the table's lowercase name).
+
+        The table has checked arity, the pattern's length and FLUSHALL's mode.
+        """
         if name == "keys":
-            return await self.keys(args[1])
+            _, entries = await self.index.listing()
+            return list[Reply](await self._match(args[1], list(entries)))
         if name == "scan":
             return await self.scan(args[1:])
         if name == "randomkey":
-            live = await self.index.live_keys()
-            return random.choice(live) if live else None  # noqa: S311 - not security
+            _, entries = await self.index.listing()
+            return random.choice(list(entries)) if entries else None  # noqa: S311 - not security
         if name == "dbsize":
-            return len(await self.index.live_keys())
+            return (await self.index.usage()).keys
         if name in ("flushdb", "flushall"):
-            if len(args) > 2 or (len(args) == 2 and args[1].lower() not in (b"async", b"sync")):
-                return SYNTAX_ERROR
             await self.index.flush()
             return OK
         raise ValueError(f"{name} is not emulated")
-
-    async def keys(self, pattern: bytes) -> Reply:
-        """KEYS pattern."""
-        self._check_pattern(pattern)
-        live: list[Reply] = [
-            name for name in await self.index.live_keys() if glob_match(pattern, name)
-        ]
-        return live
 
     async def scan(self, args: Sequence[bytes]) -> Reply:
         """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]."""
@@ -120,27 +140,64 @@ class Emulated:
                 count = value
             elif option == b"match" and remaining >= 2:
                 pattern = args[i + 1]
-                self._check_pattern(pattern)
             elif option == b"type" and remaining >= 2:
                 type_name = args[i + 1]
             else:
                 return SYNTAX_ERROR
             i += 2
-        live = await self.index.live_keys()
-        ordered = sorted((scan_position(n), n) for n in live if scan_position(n) >= cursor)
+        _, entries = await self.index.listing()
+        ordered = sorted((scan_position(n), n) for n in entries if scan_position(n) >= cursor)
         page = ordered[:count]
         # Keys sharing the last position must come in the same page, or be skipped.
         while len(page) < len(ordered) and ordered[len(page)][0] == page[-1][0]:
             page.append(ordered[len(page)])
         next_cursor = ordered[len(page)][0] if len(page) < len(ordered) else 0
-        names = [n for _, n in page if pattern in (None, b"*") or glob_match(pattern, n)]
-        if type_name is not None and names:
-            types = await self.index.executor.run(
-                [(b"TYPE", self.index.namespace.key(n)) for n in names]
-            )
-            names = [n for n, t in zip(names, types, strict=True) if _same_type(t, type_name)]
+        names = await self._match(pattern, [n for _, n in page])
+        if type_name is not None:
+            wanted = type_name.lower()
+            names = [n for n in names if entries[n].kind == wanted]
         return [str(next_cursor).encode(), list[Reply](names)]
 
 
-def _same_type(reply: Reply, wanted: bytes) -> bool:
-    return isinstance(reply, bytes) and reply.lower() == wanted.lower()
+ELEMENT_SCANS = {"sscan": 1, "hscan": 2, "zscan": 2}
+"""The SCAN family on one key, and how many reply items each element takes."""
+
+
+def without_match(args: Sequence[bytes]) -> tuple[list[bytes], bytes | None]:
+    """``XSCAN key cursor ...`` without its MATCH options, and the pattern that applied.
+
+    Redis matches after it has collected the elements, so matching in the worker
+    instead returns exactly the same elements, and Redis never spends its time on
+    a learner's pattern. Options are walked as Redis walks them; anything it would
+    reject is left in place for Redis to answer.
+    """
+    kept, pattern, index = list(args[:3]), None, 3
+    while index < len(args):
+        word = args[index].lower()
+        if word in (b"match", b"count") and index + 1 < len(args):
+            if word == b"match":
+                pattern = args[index + 1]
+            else:
+                kept += args[index : index + 2]
+            index += 2
+        else:
+            kept += args[index:]
+            break
+    return kept, pattern
+
+
+async def filter_scan(reply: Reply, pattern: bytes, width: int, meter: Meter) -> Reply:
+    """An XSCAN reply keeping the elements whose name matches ``pattern``."""
+    if pattern == b"*" or not isinstance(reply, list) or len(reply) != 2:
+        return reply
+    items = reply[1]
+    if not isinstance(items, list):
+        return reply
+    names = [item for item in items[::width] if isinstance(item, bytes)]
+    await meter.pay(names_bytes(names), f"matching a pattern over {len(names)} elements")
+    keep = set(await matching(compile_glob(pattern), names))
+    kept: list[Reply] = []
+    for start in range(0, len(items), width):
+        if items[start] in keep:
+            kept += items[start : start + width]
+    return [reply[0], kept]

@@ -18,13 +18,13 @@ from typing import Literal
 from tryredis.keys import Keys
 from tryredis.repl.bookkeeping import Bookkeeping, TransactionState
 from tryredis.repl.context import Context
-from tryredis.repl.emulated import Emulated
+from tryredis.repl.emulated import ELEMENT_SCANS, Emulated, filter_scan, without_match
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.help import help_text
-from tryredis.repl.keyindex import KeyIndex
+from tryredis.repl.keyindex import KeyIndex, Usage
 from tryredis.repl.limits import Limits
 from tryredis.repl.namespace import Namespace, NamespaceLeak
-from tryredis.repl.probes import check_limits, needs_check
+from tryredis.repl.runner import Meter, Runner
 from tryredis.repl.spec import Analysis, CommandError, CommandSpec, Refusal
 from tryredis.repl.subscription import Stream, Subscriptions
 from tryredis.repl.table import resolve
@@ -65,9 +65,13 @@ class Engine:
             index, self.books, self.keys.versions(learner_id).encode(),
         )  # fmt: skip
 
-    def open(self, learner_id: str, state: TransactionState) -> Sandbox:
-        """The sandbox of a learner whose request has been admitted (and paid for)."""
-        return Sandbox(self._context(learner_id), state)
+    def open(self, learner_id: str, state: TransactionState, usage: Usage | None = None) -> Sandbox:
+        """The sandbox of a learner whose request has been admitted (and paid for).
+
+        ``usage`` is the sandbox's totals as the admission read them; without it
+        every bound is checked against the index itself.
+        """
+        return Sandbox(self._context(learner_id), state, usage)
 
     async def reset(self, learner_id: str) -> None:
         """Delete every key of a sandbox, its index and its WATCH versions."""
@@ -88,15 +92,18 @@ class Engine:
 class Sandbox:
     """The REPL for one learner, for the duration of one request (made by ``Engine.open``)."""
 
-    def __init__(self, context: Context, state: TransactionState) -> None:
+    def __init__(self, context: Context, state: TransactionState, usage: Usage | None) -> None:
         self.context = context
         self.limits = context.limits
         self.learner_id = context.learner_id
         self.namespace = context.namespace
         self.executor = context.executor
         self.index = context.index
-        self.emulated = Emulated(self.index, self.limits.pattern_max_bytes)
-        self.transactions = Transactions(context, state)
+        self.meter = Meter(context)
+        self.usage_known = usage is not None
+        self.runner = Runner(context, usage or Usage(), self.meter)
+        self.emulated = Emulated(context, self.meter)
+        self.transactions = Transactions(context, state, self.runner)
 
     async def run(self, line: str) -> Result:
         """Run one typed line; never raises for anything a learner types."""
@@ -149,45 +156,40 @@ class Sandbox:
         if spec.handler == "transaction":
             return await transactions.command(spec, args)
         if spec.handler == "emulated":
+            spec.analyze(args, self.limits)  # arity, pattern length, flush mode
             if spec.name in ("flushdb", "flushall"):
                 await transactions.touch_all_watched()
-            return await self.emulated.run(spec.name, args)
+            reply = await self.emulated.run(spec.name, args)
+            if spec.name in ("flushdb", "flushall"):
+                self.runner.usage = Usage()
+            return reply
         if spec.handler == "pubsub":
             return await self.pubsub(spec, args)
         analysis = spec.analyze(args, self.limits)
+        if spec.name in ELEMENT_SCANS:  # the pattern is matched here, never in Redis
+            sent, pattern = without_match(args)
+            reply = await self.run_redis(spec.analyze(sent, self.limits), sent)
+            if pattern is None:
+                return reply
+            return await filter_scan(reply, pattern, ELEMENT_SCANS[spec.name], self.meter)
         return await self.run_redis(analysis, args)
 
     async def run_redis(self, analysis: Analysis, args: list[bytes]) -> Reply:
         """Run an analysed command on Redis within the learner's namespace and limits."""
-        spec = analysis.spec
-        if needs_check(analysis):
-            await check_limits(analysis, args, self.namespace, self.index, self.limits)
+        runner = self.runner
+        if not self.usage_known:  # opened without the admission's totals: read them once
+            runner.usage = await self.index.usage()
+            self.usage_known = True
+        await runner.admit([(analysis, args)])
         command = self.context.rewrite(analysis, args)
         writes = analysis.written(args)
-        extra = [*self.transactions.bumps(writes), *self.index.measure_commands(writes)]
         if analysis.timeout is not None:
-            reply = await self.run_blocking(command)
-            tail = await self.executor.run(extra) if extra else []
+            reply = await runner.blocking(command, writes)
+        elif writes:
+            reply = await runner.write(command, writes, self.transactions.bumps(writes))
         else:
-            replies = await self.executor.run([command, *extra])
-            reply, tail = replies[0], replies[1:]
-        if writes:
-            await self.index.record(writes, tail[len(tail) - len(writes) :])
-        return self.check_reply_size(self.namespace.strip_reply(spec.name, reply))
-
-    async def run_blocking(self, command: list[bytes]) -> Reply:
-        """A blocking command: one in flight per learner, on its own small pool."""
-        books = self.context.books
-        ttl_ms = int((self.limits.block_max_seconds + 5) * 1000)
-        if not await books.hold(self.learner_id, "blocking", ttl_ms):
-            raise Refusal(
-                "another blocking command of yours is still waiting; the sandbox runs one at a time"
-            )
-        try:
-            (reply,) = await self.context.blocking.run([command])
-        finally:
-            await books.release(self.learner_id, "blocking")
-        return reply
+            reply = await runner.read(command)
+        return self.check_reply_size(self.namespace.strip_reply(analysis.spec.name, reply))
 
     async def pubsub(self, spec: CommandSpec, args: list[bytes]) -> Reply:
         """PUBLISH and PUBSUB within the learner's own channels; subscriptions stream elsewhere."""

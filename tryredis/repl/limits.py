@@ -26,6 +26,11 @@ class Limits:
     pattern_max_bytes: int = 128
     block_max_seconds: float = 10.0
     multi_max_commands: int = 50
+    multi_max_bytes: int = 65536
+    watch_max_keys: int = 64
+    reply_max_bytes: int = 524288
+    request_reply_max_bytes: int = 1048576
+    command_max_ms: float = 10.0
     subscribe_max_channels: int = 5
     subscribe_max_seconds: float = 300.0
     subscriptions_per_worker: int = 64

@@ -110,11 +110,15 @@ def commands_by_group() -> dict[str, list[CommandSpec]]:
 
 
 # What the engine itself sends on the sandbox connection, besides learners' commands.
+# The key index's scripts (keyindex.py) run as the sandbox's user too, so the
+# commands they call are here: a script can do no more than its user.
 ENGINE_COMMANDS = (
-    "multi", "exec", "watch", "unwatch", "discard", "ping", "memory|usage", "exists", "type",
-    "scan", "hset", "hgetall", "hdel", "hlen", "hvals", "hmget", "llen", "scard", "zcard",
-    "xlen", "strlen", "publish", "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
-    "pubsub|channels", "pubsub|numsub", "cluster|slots",
+    "multi", "exec", "watch", "unwatch", "discard", "ping", "evalsha", "script|load",
+    "memory|usage", "exists", "type", "time", "hset", "hget", "hgetall", "hkeys", "hdel",
+    "hmget", "hincrby", "sadd", "smembers", "del", "unlink", "zadd", "zrem", "zrangebyscore",
+    "pexpiretime", "llen", "scard", "zcard", "hlen", "xlen", "strlen", "publish", "subscribe",
+    "unsubscribe", "psubscribe", "punsubscribe", "pubsub|channels", "pubsub|numsub",
+    "cluster|slots",
 )  # fmt: skip
 
 

@@ -25,7 +25,8 @@ from typing import ClassVar
 
 from tryredis.repl.bookkeeping import TransactionState
 from tryredis.repl.context import Context
-from tryredis.repl.probes import check_limits, needs_check
+from tryredis.repl.limits import setting_name
+from tryredis.repl.runner import Runner
 from tryredis.repl.spec import CommandError, CommandSpec, KeyRef, Refusal
 from tryredis.repl.table import resolve
 from tryredis.wire import Command, ErrorReply, Reply, Status
@@ -41,8 +42,9 @@ class Transactions:
     IMMEDIATE: ClassVar[frozenset[str]] = frozenset({"exec", "discard", "multi", "watch"})
     """Commands that run at once even inside MULTI (everything else is queued)."""
 
-    def __init__(self, context: Context, state: TransactionState) -> None:
+    def __init__(self, context: Context, state: TransactionState, runner: Runner) -> None:
         self.context = context
+        self.runner = runner
         self.state = state
         self.books = context.books
         self.learner_id = context.learner_id
@@ -104,23 +106,41 @@ class Transactions:
                     spec.analyze(args, self.context.limits)
             except CommandError as error:  # Redis would report it inside EXEC's reply
                 entry = {"e": error.reply.decode("latin-1")}
-            length = await self.books.queue_length(self.learner_id)
-            limit = self.context.limits.multi_max_commands
-            if length >= limit:
+            text = json.dumps(entry)
+            length, size = await self.books.queue_size(self.learner_id)
+            limits = self.context.limits
+            if length >= limits.multi_max_commands:
                 raise Refusal(
-                    f"the transaction already holds {length} commands; the limit is {limit} "
-                    "(TRYREDIS_MULTI_MAX_COMMANDS)"
+                    f"the transaction already holds {length} commands; the limit is "
+                    f"{limits.multi_max_commands} ({setting_name('multi_max_commands')})"
+                )
+            if size + len(text) > limits.multi_max_bytes:
+                raise Refusal(
+                    f"the transaction would hold {size + len(text):,} bytes of commands; the "
+                    f"limit is {limits.multi_max_bytes:,} ({setting_name('multi_max_bytes')})"
                 )
         except Refusal:
             await self.fail()
             raise
-        await self.books.queue_append(self.learner_id, json.dumps(entry))
+        await self.books.queue_append(self.learner_id, text)
         return QUEUED
 
     async def watch(self, keys: Sequence[KeyRef], args: Sequence[bytes]) -> Reply:
         """Record the current version and existence of each key not yet watched."""
         names = [args[k.index] for k in keys]
         fresh = list(dict.fromkeys(n for n in names if n not in self.state.watched))
+        limits = self.context.limits
+        watched = [*self.state.watched, *fresh]
+        if len(watched) > limits.watch_max_keys:
+            raise Refusal(
+                f"you would watch {len(watched)} keys; the limit is {limits.watch_max_keys} "
+                f"({setting_name('watch_max_keys')}): UNWATCH, or watch fewer"
+            )
+        if sum(len(name) for name in watched) > limits.line_max_bytes:
+            raise Refusal(
+                f"the watched keys' names would take more than {limits.line_max_bytes} bytes "
+                f"({setting_name('line_max_bytes')}): UNWATCH, or watch fewer"
+            )
         if fresh:
             ns = self.context.namespace
             replies = await self.context.executor.run(
@@ -159,20 +179,26 @@ class Transactions:
                 continue
             args = [a.encode("latin-1") for a in entry["a"]]
             planned.append((resolve(args), args))
-        commands: list[Command] = []
-        writes: list[bytes] = []
+        plan = []
         for item in planned:
             if isinstance(item, ErrorReply):
                 continue
             spec, args = item
-            if spec.handler == "transaction":  # a queued UNWATCH runs as itself
+            if spec.handler != "transaction":  # a queued UNWATCH runs as itself
+                plan.append((spec.analyze(args, context.limits), args))
+        await self.runner.admit(plan)  # the whole batch, in order, before any of it runs
+        commands: list[Command] = []
+        writes: list[bytes] = []
+        analyses = iter(plan)
+        for item in planned:
+            if isinstance(item, ErrorReply):
+                continue
+            spec, args = item
+            if spec.handler == "transaction":
                 commands.append((spec.name.upper().encode(),))
                 continue
-            analysis = spec.analyze(args, context.limits)
-            if needs_check(analysis):
-                await check_limits(analysis, args, context.namespace, context.index, context.limits)
-            command = context.rewrite(analysis, args)
-            commands.append(command)
+            analysis, _ = next(analyses)
+            commands.append(context.rewrite(analysis, args))
             writes += analysis.written(args)
         writes = list(dict.fromkeys(writes))
         reply = await self._send(commands, writes, watched)
@@ -192,8 +218,7 @@ class Transactions:
     ) -> Reply:
         context = self.context
         ns = context.namespace
-        measure = context.index.measure_commands(writes)
-        batch: list[Command] = [(b"MULTI",), *commands, (b"EXEC",), *measure]
+        batch = self.runner.atomic(commands, writes, self.bumps(writes))
         async with context.executor.hold() as held:
             if watched:
                 names = list(watched)
@@ -211,11 +236,13 @@ class Transactions:
                     if _version(version) != before_version or (existed and exists != 1):
                         await held.run([(b"UNWATCH",)])
                         return None
-            replies = await held.run(batch)
-        exec_reply = replies[len(commands) + 1]
-        if writes:
-            await context.index.record(writes, replies[len(replies) - len(writes) :])
-        return exec_reply
+            replies = await held.run(batch, self.runner.meter.wire_limit())
+        if replies[-1] is None:  # a watched key changed between the check and EXEC
+            if writes:
+                self.runner.usage = await context.index.resync(writes)
+            return None
+        settled = await self.runner.settle(replies, len(commands), writes)
+        return settled
 
 
 def _version(value: Reply) -> int:

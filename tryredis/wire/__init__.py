@@ -5,12 +5,19 @@ learners, limits or HTTP.
 """
 
 from tryredis.wire.pool import Executor, ExecutorError, Held, Pool, RawConnection, make_pool
-from tryredis.wire.protocol import Command, ReplyStream, pack, parse_reply, read_replies
+from tryredis.wire.protocol import (
+    Command,
+    ReplyStream,
+    ReplyTooLarge,
+    pack,
+    parse_reply,
+    read_replies,
+)
 from tryredis.wire.replies import ErrorReply, Reply, Status
 from tryredis.wire.router import ClusterNodes, PoolSizes, Router, SingleNode
 
 __all__ = [
     "ClusterNodes", "Command", "ErrorReply", "Executor", "ExecutorError", "Held", "Pool",
-    "PoolSizes", "RawConnection", "Reply", "ReplyStream", "Router", "SingleNode", "Status",
-    "make_pool", "pack", "parse_reply", "read_replies",
+    "PoolSizes", "RawConnection", "Reply", "ReplyStream", "ReplyTooLarge", "Router",
+    "SingleNode", "Status", "make_pool", "pack", "parse_reply", "read_replies",
 ]  # fmt: skip

@@ -24,7 +24,7 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from tryredis.wire.protocol import Command, ReplyStream, pack, read_replies
+from tryredis.wire.protocol import Command, ReplyStream, ReplyTooLarge, pack, read_replies
 from tryredis.wire.replies import Reply
 
 
@@ -158,8 +158,8 @@ class Held:
         self.clean = True  # false while a WATCH is pending or after any failure
         self.watching = False
 
-    async def run(self, commands: Sequence[Command]) -> list[Reply]:
-        """Send a batch in one round trip and read every reply."""
+    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
+        """Send a batch in one round trip and read every reply (at most ``max_bytes`` of them)."""
         if not self.clean and not self.watching:
             raise ExecutorError("connection already failed", maybe_ran=False)
         self.clean = False
@@ -173,7 +173,13 @@ class Held:
                 writer.write(pack(commands))
                 await writer.drain()
                 sent = True
-                replies = await read_replies(reader, len(commands))
+                replies = await read_replies(reader, len(commands), max_bytes)
+        except ReplyTooLarge as error:
+            raise ExecutorError(
+                f"The reply was longer than {error.limit} bytes, so it was not read; "
+                "the command ran.",
+                maybe_ran=False,
+            ) from None
         except (RedisError, OSError, TimeoutError) as error:
             raise ExecutorError(_lost(error), maybe_ran=sent) from None
         for command in commands:  # a connection left watching keys must not be reused
@@ -191,14 +197,14 @@ class Executor:
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
 
-    async def run(self, commands: Sequence[Command]) -> list[Reply]:
+    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
         """Send the commands in one round trip (not a transaction) and return their replies.
 
         The pool's socket timeout bounds the wait (never ``read_response``'s own
         timeout argument: on expiry it returns None and leaves the reply unread).
         """
         async with self.hold() as held:
-            return await held.run(commands)
+            return await held.run(commands, max_bytes)
 
     @contextlib.asynccontextmanager
     async def hold(self) -> AsyncIterator[Held]:

@@ -67,13 +67,27 @@ def parse_reply(buffer: bytes, pos: int) -> tuple[Reply, int]:
     raise RedisConnectionError(f"protocol error: unexpected reply {buffer[pos - 2 : end][:40]!r}")
 
 
-class ReplyStream:
-    """Typed replies from a stream, parsed from whole reads (not one await per line)."""
+class ReplyTooLarge(RedisConnectionError):
+    """The replies were longer than the reader's byte limit; the rest was not read."""
 
-    def __init__(self, reader: asyncio.StreamReader) -> None:
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the reply was longer than {limit} bytes")
+        self.limit = limit
+
+
+class ReplyStream:
+    """Typed replies from a stream, parsed from whole reads (not one await per line).
+
+    With ``max_bytes`` it stops reading (``ReplyTooLarge``) once that many bytes
+    came in, so a reply bigger than expected never fills the worker's memory.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, max_bytes: int | None = None) -> None:
         self.reader = reader
         self.buffer = b""
         self.pos = 0
+        self.max_bytes = max_bytes
+        self.received = 0
 
     async def next(self) -> Reply:
         """The next complete reply."""
@@ -84,6 +98,9 @@ class ReplyStream:
                 chunk = await self.reader.read(65536)
                 if not chunk:
                     raise RedisConnectionError("Connection closed by server.") from None
+                self.received += len(chunk)
+                if self.max_bytes is not None and self.received > self.max_bytes:
+                    raise ReplyTooLarge(self.max_bytes) from None
                 self.buffer, self.pos = self.buffer[self.pos :] + chunk, 0
                 continue
             return reply
@@ -94,9 +111,11 @@ class ReplyStream:
         return self.pos == len(self.buffer)
 
 
-async def read_replies(reader: asyncio.StreamReader, count: int) -> list[Reply]:
+async def read_replies(
+    reader: asyncio.StreamReader, count: int, max_bytes: int | None = None
+) -> list[Reply]:
     """Read exactly ``count`` replies (more bytes than that is a protocol error)."""
-    stream = ReplyStream(reader)
+    stream = ReplyStream(reader, max_bytes)
     replies = [await stream.next() for _ in range(count)]
     if not stream.drained:
         raise RedisConnectionError("protocol error: more replies than commands")

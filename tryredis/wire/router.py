@@ -84,6 +84,23 @@ def _moved(reply: Reply) -> bool:
     return isinstance(reply, ErrorReply) and reply.code in (b"MOVED", b"ASK")
 
 
+def _not_run(replies: Sequence[Reply]) -> bool:
+    """Whether a batch was turned away by a moved slot before its last command ran.
+
+    A learner's keys share one slot, so the batch's last command (or the EXEC that
+    aborted because a queued command was moved) tells: nothing of it ran there,
+    and sending it again to the slot's new owner runs it once. Anything before it
+    is engine bookkeeping that may safely run twice.
+    """
+    if not replies:
+        return False
+    last = replies[-1]
+    if _moved(last):
+        return True
+    aborted = isinstance(last, ErrorReply) and last.code == b"EXECABORT"
+    return aborted and any(_moved(reply) for reply in replies)
+
+
 class ClusterNodes:
     """A Redis Cluster: a pool per node, chosen by the learner's slot."""
 
@@ -173,12 +190,14 @@ class SlotExecutor(Executor):
         self.slot = slot
         self.is_blocking = blocking
 
-    async def run(self, commands: Sequence[Command]) -> list[Reply]:
+    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
         """Run on the slot's node; after MOVED/ASK, refresh the map and run once more."""
-        replies = await self.nodes.node_executor(self.slot, self.is_blocking).run(commands)
-        if replies and _moved(replies[0]):
+        node = self.nodes.node_executor(self.slot, self.is_blocking)
+        replies = await node.run(commands, max_bytes)
+        if _not_run(replies):
             await self.nodes.refresh()
-            replies = await self.nodes.node_executor(self.slot, self.is_blocking).run(commands)
+            node = self.nodes.node_executor(self.slot, self.is_blocking)
+            replies = await node.run(commands, max_bytes)
         return replies
 
     @contextlib.asynccontextmanager
