@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from tryredis.startup import MIN_REDIS, StartupError, redis_version
 from tryredis.wire import ClusterNodes, Executor, PoolSizes, Router, SingleNode, make_pool
 
 log = logging.getLogger("tryredis")
+
+CLOSE_SECONDS = 2.0  # the most each step of shutdown may take
 
 
 def site_client(url: str, cluster: bool) -> SiteRedis:
@@ -134,15 +135,23 @@ class Services:
             return False
 
     async def close(self) -> None:
-        """Stop background work and close every connection."""
+        """Stop background work and close every connection; no step waits more than 2 s."""
+        # Shutdown must end: a task that ignores its cancel, or a Redis that stopped
+        # answering, would otherwise hold uvicorn in "Waiting for application shutdown".
         if self.janitor is not None:
             self.janitor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.janitor
-        await self.engine.close()
+            done, _ = await asyncio.wait({self.janitor}, timeout=CLOSE_SECONDS)
+            if not done:
+                log.warning("the janitor did not stop within %g s; left behind", CLOSE_SECONDS)
+        closing = [self.engine.close(), self.site.aclose()]
         if self.sessions.fast is not None:
-            await self.sessions.fast.close()
-        await self.site.aclose()
+            closing.append(self.sessions.fast.close())
+        for step in closing:
+            try:
+                async with asyncio.timeout(CLOSE_SECONDS):
+                    await step
+            except TimeoutError:
+                log.warning("closing Redis connections took over %g s; left behind", CLOSE_SECONDS)
 
 
 async def _router(settings: Settings) -> Router:
