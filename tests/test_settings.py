@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tryredis.settings import FIELDS, PROJECT_ROOT, Settings, SettingsError, read_dotenv
+from tryredis.resources import packaged_dir
+from tryredis.settings import (
+    FIELDS,
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    read_dotenv,
+    unknown_variables,
+)
 
 
 def test_defaults_match_the_dataclass() -> None:
@@ -28,6 +36,15 @@ def test_defaults_match_the_dataclass() -> None:
         ("TRYREDIS_KEY_PREFIX", "{tag}:", "must be 1-32 characters"),
         ("TRYREDIS_REDIS_CLUSTER", "maybe", "is not a boolean"),
         ("TRYREDIS_LOG_LEVEL", "loud", "is not one of"),
+        ("TRYREDIS_REDIS_URL", "redis://h/0?nosuch=1", "unknown URL option 'nosuch'"),
+        ("TRYREDIS_REDIS_URL", "redis://h/0?protocol=3", "tryredis sets protocol itself"),
+        ("TRYREDIS_REDIS_URL", "redis://h:99999/0", "Port out of range"),
+        ("TRYREDIS_REDIS_URL", "redis://h/x", "must be a database number"),
+        ("TRYREDIS_SANDBOX_REDIS_URL", "redis://h/0?max_connections=x", "Invalid value for"),
+        ("TRYREDIS_DATA_DIR", "/etc/hostname", "is not a directory"),
+        ("TRYREDIS_LESSONS_DIR", "/nonexistent", "is not a directory"),
+        ("TRYREDIS_LESSONS_DIR", "/", "holds no lessons"),
+        ("TRYREDIS_HOST", " ", "is not a host name"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
@@ -72,3 +89,32 @@ def test_env_example_lists_every_setting() -> None:
     example = (PROJECT_ROOT / ".env.example").read_text()
     for field in FIELDS:
         assert f"# {field.env}={field.default}\n" in example
+
+
+def test_url_errors_hide_the_password() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"TRYREDIS_REDIS_URL": "redis://site:hunter2@h/0?x=1"}, Path("/none"))
+    assert "hunter2" not in str(error.value)
+    assert str(error.value).startswith("TRYREDIS_REDIS_URL=redis://site:***@h/0?x=1:")
+
+
+def test_good_urls_pass() -> None:
+    for url in ("redis://h:6380/2", "rediss://u:p@h/0?ssl_cert_reqs=none", "unix:///r.sock?db=1",
+                "redis://[::1]:6379", "redis://h/0?health_check_interval=30"):  # fmt: skip
+        assert Settings.from_env({"TRYREDIS_REDIS_URL": url}, Path("/none")).redis_url == url
+
+
+def test_unknown_variables_name_the_nearest_setting() -> None:
+    names = ["TRYREDIS_RATE_BRUST", "TRYREDIS_PORT", "TRYREDIS_PARENT_PID", "OTHER", "TRYREDIS_X"]
+    assert unknown_variables(names) == [
+        "TRYREDIS_RATE_BRUST is not a tryredis setting; ignored "
+        "(did you mean TRYREDIS_RATE_BURST?)",
+        "TRYREDIS_X is not a tryredis setting; ignored (see the README's settings)",
+    ]
+
+
+def test_lessons_default_to_the_shipped_ones(tmp_path: Path) -> None:
+    assert Settings().lessons_dir == packaged_dir("lessons_md") == PROJECT_ROOT / "lessons_md"
+    (tmp_path / "01-mine.md").write_text("---\ntitle: Mine\n---\n")
+    own = Settings.from_env({"TRYREDIS_LESSONS_DIR": str(tmp_path)}, Path("/none"))
+    assert own.lessons_dir == tmp_path

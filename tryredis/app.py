@@ -15,16 +15,18 @@ from starlette.responses import Response
 
 from tryredis.assets import StaticAssets
 from tryredis.lessons import load_lessons
+from tryredis.resources import packaged_dir
 from tryredis.routes import build_routes
 from tryredis.security import STATIC_HEADERS, SecurityMiddleware
 from tryredis.services import Services
-from tryredis.settings import PROJECT_ROOT, Settings
+from tryredis.settings import Settings
+from tryredis.startup import OneLineStartupErrors
 from tryredis.templating import build_templates
 
 log = logging.getLogger("tryredis")
 
-STATIC_DIR = PROJECT_ROOT / "static"
-TEMPLATES_DIR = PROJECT_ROOT / "site"
+STATIC_DIR = packaged_dir("static")
+TEMPLATES_DIR = packaged_dir("site")
 
 
 def create_app(settings: Settings, *, static_dir: Path = STATIC_DIR) -> Starlette:
@@ -48,7 +50,10 @@ def create_app(settings: Settings, *, static_dir: Path = STATIC_DIR) -> Starlett
 
     app = Starlette(
         routes=build_routes(assets),
-        middleware=[Middleware(SecurityMiddleware, render=_server_error)],
+        middleware=[
+            Middleware(OneLineStartupErrors),
+            Middleware(SecurityMiddleware, render=_server_error),
+        ],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )

@@ -8,16 +8,24 @@ A bad value raises ``SettingsError`` whose message is one line naming the variab
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import redis.asyncio
+
+from tryredis.resources import CHECKOUT, packaged_dir
 
 ENV_PREFIX = "TRYREDIS_"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = CHECKOUT
+"""The checkout's root (tests and tools); an installed site finds its files with packaged_dir."""
+# Variables that are not settings: set by `tryredis serve` for its workers.
+INTERNAL_VARIABLES = ("TRYREDIS_PARENT_PID",)
 
 
 class SettingsError(ValueError):
@@ -55,21 +63,76 @@ def _text(name: str, raw: str) -> str:
     return raw
 
 
+# URL options that would override what tryredis sets on its connections (raw RESP2
+# replies as bytes, its own timeouts): redis-py lets the URL win over its caller.
+_URL_OPTIONS_OWNED = ("protocol", "decode_responses", "encoding", "encoding_errors",
+                      "socket_timeout", "socket_connect_timeout")  # fmt: skip
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for messages)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
 def _optional_redis_url(name: str, raw: str) -> str | None:
     raw = raw.strip()
     if not raw:
         return None
-    scheme = urlsplit(raw).scheme
-    if scheme not in ("redis", "rediss", "unix"):
-        raise SettingsError(
-            f"{name}={raw!r} is not a Redis URL (expected redis://, rediss:// or unix://)"
-        )
+    shown = f"{name}={redacted(raw)}"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(f"{shown} is not a Redis URL (expected redis://, rediss:// or unix://)")
+    database = parts.path if parts.scheme != "unix" else ""
+    if database not in ("", "/") and not re.fullmatch(r"/[0-9]+", database):
+        raise SettingsError(f"{shown}: the path must be a database number such as /0")
+    for option in parse_qs(parts.query, keep_blank_values=True):
+        if option in _URL_OPTIONS_OWNED:
+            raise SettingsError(f"{shown}: tryredis sets {option} itself; remove it from the URL")
+    try:  # parse it and build a connection, unconnected: a bad option fails here
+        redis.asyncio.ConnectionPool.from_url(raw).make_connection()  # type: ignore[no-untyped-call]
+    except TypeError as error:
+        found = re.search(r"keyword argument '(\w+)'", str(error))
+        option = found[1] if found else "?"
+        raise SettingsError(f"{shown}: unknown URL option {option!r}") from None
+    except ValueError as error:
+        raise SettingsError(f"{shown}: {error}") from None
     return raw
 
 
 def _optional_path(name: str, raw: str) -> Path | None:
     raw = raw.strip()
     return Path(raw).expanduser() if raw else None
+
+
+def _optional_directory(name: str, raw: str) -> Path | None:
+    # A directory tryredis creates if missing: anything else at that path is a mistake.
+    path = _optional_path(name, raw)
+    if path is not None and path.exists() and not path.is_dir():
+        raise SettingsError(f"{name}={raw!r} is not a directory")
+    return path
+
+
+def _lessons_dir(name: str, raw: str) -> Path:
+    path = _optional_path(name, raw)
+    if path is None:
+        return packaged_dir("lessons_md")
+    if not path.is_dir():
+        raise SettingsError(f"{name}={raw!r} is not a directory")
+    if not any(path.glob("*.md")):
+        raise SettingsError(f"{name}={raw!r} holds no lessons (NN-slug.md files)")
+    return path
+
+
+def _host(name: str, raw: str) -> str:
+    host = raw.strip()
+    if not host or any(c.isspace() or c in "/[]" for c in host):
+        raise SettingsError(f"{name}={raw!r} is not a host name or IP address")
+    return host
 
 
 def _key_prefix(name: str, raw: str) -> str:
@@ -133,9 +196,15 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "data_dir",
-        _optional_path,
+        _optional_directory,
         "",
-        "Embedded Redis keeps RDB snapshots here so a classroom survives a restart",
+        "Embedded Redis keeps its data here (AOF fsynced every second, and RDB) across restarts",
+    ),
+    Field(
+        "lessons_dir",
+        _lessons_dir,
+        "",
+        "A folder of your own lessons (NN-slug.md) instead of the ones shipped with tryredis",
     ),
     Field("embedded_maxmemory", _text, "256mb", "maxmemory of the embedded redis-server"),
     Field(
@@ -145,7 +214,7 @@ FIELDS: tuple[Field, ...] = (
         "Signs session cookies and API tokens; unset: generated once and kept in Redis",
     ),
     Field("key_prefix", _key_prefix, "tryredis:", "Every key the site writes starts with this"),
-    Field("host", _text, "127.0.0.1", "Address `tryredis serve` listens on"),
+    Field("host", _host, "127.0.0.1", "Address `tryredis serve` listens on"),
     Field("port", _port, "8000", "Port `tryredis serve` listens on"),
     Field("workers", _positive_int, "1", "Web worker processes started by `tryredis serve`"),
     Field(
@@ -267,6 +336,7 @@ class Settings:
     redis_cluster: bool = False
     redis_server: Path | None = None
     data_dir: Path | None = None
+    lessons_dir: Path = dataclasses.field(default_factory=lambda: packaged_dir("lessons_md"))
     embedded_maxmemory: str = "256mb"
     secret_key: str = ""
     key_prefix: str = "tryredis:"
@@ -303,18 +373,13 @@ class Settings:
     sessions_per_ip_hour: int = 300
     sandbox_idle_hours: float = 72.0
     journal_lines: int = 50
-    lessons_dir: Path = PROJECT_ROOT / "lessons_md"
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
     ) -> Settings:
         """Read settings from ``environ`` (default: ``os.environ``) over an optional ``.env``."""
-        values: dict[str, str] = {}
-        dotenv = env_file if env_file is not None else Path.cwd() / ".env"
-        if dotenv.is_file():
-            values.update(read_dotenv(dotenv))
-        values.update(os.environ if environ is None else environ)
+        values = read_env(environ, env_file)
         parsed = {f.attr: f.parse(f.env, values.get(f.env, f.default)) for f in FIELDS}
         return cls(**parsed)
 
@@ -326,6 +391,34 @@ class Settings:
     def sandbox_url(self) -> str | None:
         """The Redis that holds learner data."""
         return self.sandbox_redis_url or self.redis_url
+
+
+def read_env(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> dict[str, str]:
+    """The variables settings come from: ``.env`` (default: in the working directory), then
+    ``environ`` (default: ``os.environ``) over it."""
+    values: dict[str, str] = {}
+    dotenv = env_file if env_file is not None else Path.cwd() / ".env"
+    if dotenv.is_file():
+        values.update(read_dotenv(dotenv))
+    values.update(os.environ if environ is None else environ)
+    return values
+
+
+def unknown_variables(names: Iterable[str]) -> list[str]:
+    """A warning for each ``TRYREDIS_*`` name that is no setting, with the nearest real one."""
+    known = [field.attr.upper() for field in FIELDS]
+    warnings = []
+    for name in sorted(names):
+        rest = name.removeprefix(ENV_PREFIX)
+        if rest == name or rest in known or name in INTERNAL_VARIABLES:
+            continue
+        # Compared without the prefix, which every name shares and would make all "close".
+        nearest = difflib.get_close_matches(rest, known, n=1, cutoff=0.6)
+        hint = f"did you mean {ENV_PREFIX}{nearest[0]}?" if nearest else "see the README's settings"
+        warnings.append(f"{name} is not a tryredis setting; ignored ({hint})")
+    return warnings
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
