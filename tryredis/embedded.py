@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
@@ -26,13 +26,14 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from tryredis.datadir import DataDirError, DataDirLock, switch_on_aof
 from tryredis.processes import (
     child_setup,
     clean_stale_runtime_dirs,
     prctl_function,
     runtime_root,
 )
-from tryredis.redisconf import AclUsers, redis_conf
+from tryredis.redisconf import ADMIN_USER, AclUsers, aof_ready, redis_conf
 from tryredis.settings import Settings
 from tryredis.startup import MIN_REDIS
 
@@ -101,13 +102,13 @@ class EmbeddedRedis:
         self._commands = list(sandbox_commands)
         self._binary: Path | None = None
         self._dir: Path | None = None
-        self._conf = ""  # kept in memory: the file (it holds passwords) is deleted once up
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._log_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._prctl = prctl_function()
+        self._data_lock: DataDirLock | None = None
 
     @property
     def runtime_dir(self) -> Path:
@@ -149,28 +150,48 @@ class EmbeddedRedis:
         clean_stale_runtime_dirs()
         self._dir = Path(tempfile.mkdtemp(prefix=f"tryredis-{os.getpid()}-", dir=runtime_root()))
         try:
-            if self.settings.data_dir is not None:
-                self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self._conf = redis_conf(
-                self.settings, self.users, self._commands,
-                socket_path=self.socket_path, runtime_dir=self._dir,
-            )  # fmt: skip
+            data_dir = self.settings.data_dir
+            if data_dir is not None:
+                self._data_lock = DataDirLock(data_dir)
+                self._data_lock.acquire()
             with self._lock:
                 process = self._spawn()
             self._wait_ready(process)
+            if data_dir is not None and not aof_ready(data_dir.resolve()):
+                log.warning("%s has only an RDB snapshot: switching on AOF", data_dir)
+                with self._admin() as admin:
+                    switch_on_aof(admin, data_dir.resolve(), self.start_timeout)
+        except DataDirError as error:
+            self.stop()
+            raise EmbeddedRedisError(str(error)) from None
         except BaseException:
             self.stop()
             raise
 
+    @contextlib.contextmanager
+    def _admin(self) -> Iterator[redis.Redis]:
+        """A connection as the admin user (only this process knows its password)."""
+        client = redis.Redis(unix_socket_path=str(self.socket_path), username=ADMIN_USER,
+                             password=self.users.admin_password, socket_timeout=5,
+                             decode_responses=True)  # fmt: skip
+        try:
+            yield client
+        finally:
+            client.close()
+
     def _spawn(self) -> subprocess.Popen[bytes]:
         """Write the config (0600) and start redis-server on it; the caller holds the lock."""
         assert self._binary is not None
+        # Made anew for every start: whether AOF is on follows what the data dir holds. The
+        # file holds passwords, so it is deleted once the server is up.
+        text = redis_conf(self.settings, self.users, self._commands,
+                          socket_path=self.socket_path, runtime_dir=self.runtime_dir)  # fmt: skip
         conf = self.runtime_dir / "redis.conf"
         conf.unlink(missing_ok=True)
         self.socket_path.unlink(missing_ok=True)  # a SIGKILLed server leaves its socket
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(self._conf)
+            file.write(text)
         process = subprocess.Popen(
             [str(self._binary), str(conf)],
             stdin=subprocess.DEVNULL,
@@ -276,6 +297,8 @@ class EmbeddedRedis:
         self._threads.clear()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
+        if self._data_lock is not None:  # only once redis-server is gone
+            self._data_lock.release()
 
     def __enter__(self) -> EmbeddedRedis:
         self.start()
