@@ -16,17 +16,16 @@ import sys
 import time
 from collections.abc import Sequence
 from types import FrameType
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
-import uvicorn
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tryredis.embedded import EmbeddedRedis, EmbeddedRedisError
 from tryredis.processes import PARENT_PID_ENV
 from tryredis.redisconf import check_maxmemory, external_setup_text
-from tryredis.settings import Settings, SettingsError
+from tryredis.serving import bind_listener, run_site
+from tryredis.settings import Settings, SettingsError, read_env, redacted, unknown_variables
 from tryredis.startup import MIN_REDIS, StartupError, redis_version
 
 CHECK_SECONDS = 5.0  # all start-up checks of an external Redis together
@@ -44,16 +43,6 @@ def sandbox_command_names() -> list[str]:
         raise StartupError("the sandbox's command table (tryredis.repl.table) is missing") from None
     names = table.acl_command_names
     return list(names() if callable(names) else names)
-
-
-def redacted(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for messages)."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + host))
 
 
 def check_redis(env_name: str, url: str, deadline: float) -> str:
@@ -99,31 +88,56 @@ def _site_address(host: str, port: int) -> str:
 
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> int:
-    """Start Redis if needed, run uvicorn, stop everything on Ctrl-C or SIGTERM."""
+    """Bind the port, start Redis if needed, run uvicorn; stop everything on Ctrl-C or SIGTERM."""
     previous = {signum: signal.signal(signum, _stop_on_signal) for signum in STOP_SIGNALS}
     embedded: EmbeddedRedis | None = None
+    listener = None
     where = ""
     try:
+        # The port first: if it is taken, nothing else has started yet.
+        listener = bind_listener(host, port)
         deadline = time.monotonic() + CHECK_SECONDS
         if settings.redis_url is None:
             check_maxmemory(settings.embedded_maxmemory)
             embedded = EmbeddedRedis(settings, sandbox_command_names())
             embedded.start()
             embedded.supervise()
-            # Workers build their app from the environment (tryredis.asgi), so they inherit these.
-            os.environ["TRYREDIS_REDIS_URL"] = embedded.site_url
+            settings = settings.replace(redis_url=embedded.site_url)
             where = f" (embedded Redis on {embedded.socket_path})"
         else:
             check_redis("TRYREDIS_REDIS_URL", settings.redis_url, deadline)
         if settings.sandbox_redis_url is not None:
             check_redis("TRYREDIS_SANDBOX_REDIS_URL", settings.sandbox_redis_url, deadline)
         elif embedded is not None:
-            os.environ["TRYREDIS_SANDBOX_REDIS_URL"] = embedded.sandbox_url
+            settings = settings.replace(sandbox_redis_url=embedded.sandbox_url)
+        # Workers build their app from the environment (tryredis.asgi), so they inherit these.
+        os.environ["TRYREDIS_REDIS_URL"] = settings.redis_url or ""
+        if settings.sandbox_redis_url is not None:
+            os.environ["TRYREDIS_SANDBOX_REDIS_URL"] = settings.sandbox_redis_url
         os.environ[PARENT_PID_ENV] = str(os.getpid())  # workers die with us (die_with_parent)
-        print(f"tryredis: serving on {_site_address(host, port)}{where}", flush=True)
-        uvicorn.run("tryredis.asgi:app", host=host, port=port, workers=workers,
-                    proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-                    log_level=settings.log_level, access_log=False)  # fmt: skip
+        # Imported only now: a busy port or a bad setting must not wait for the whole site.
+        from tryredis.app import create_app
+        from tryredis.lessons import LessonError, load_lessons
+
+        # Lessons are checked here, once: a bad one is one line, not a traceback per worker.
+        try:
+            if workers == 1:
+                app: object = create_app(settings)
+            else:
+                load_lessons(settings.lessons_dir)
+                app = "tryredis.asgi:app"
+        except LessonError as error:
+            raise StartupError(str(error)) from None
+        address = _site_address(host, port)
+
+        def announce() -> None:
+            print(f"tryredis: serving on {address}{where}", flush=True)
+
+        started = run_site(app, listener, workers, announce, proxy_headers=True,
+                           forwarded_allow_ips=settings.forwarded_allow_ips,
+                           log_level=settings.log_level, access_log=False)  # fmt: skip
+        if not started:
+            return 2  # the reason is on the line above (OneLineStartupErrors)
     except KeyboardInterrupt:
         pass
     except (StartupError, EmbeddedRedisError, SettingsError) as exc:
@@ -135,6 +149,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
             signal.signal(signum, signal.SIG_IGN)
         if embedded is not None:
             embedded.stop()
+        if listener is not None:
+            listener.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 0
@@ -163,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        for warning in unknown_variables(read_env()):
+            print(f"tryredis: warning: {warning}", file=sys.stderr)
         host = settings.host if args.host is None else args.host
         port = settings.port if args.port is None else args.port
         workers = settings.workers if args.workers is None else args.workers
