@@ -12,7 +12,7 @@ import pytest
 from tryredis.lessons import LessonError, load_lessons
 from tryredis.settings import PROJECT_ROOT
 
-FRONT = "---\ntitle: T\nsummary: S\nminutes: 3\n---\n"
+FRONT = "---\ntitle: T\nsummary: S\nminutes: 3\npart: basics\n---\n"
 
 
 def write(directory: Path, name: str, body: str, front: str = FRONT) -> Path:
@@ -75,7 +75,7 @@ def test_redis_transcript_block(tmp_path: Path) -> None:
     assert block.is_transcript and block.checked and not block.unordered
     assert block.commands == ('SET k "a b"', "LRANGE l 0 -1")
     assert [s.expected for s in block.steps] == ["OK", '1) "x"\n2) "y"']
-    assert [s.line for s in block.steps] == [7, 9]
+    assert [s.line for s in block.steps] == [8, 10]
     button = re.search(r"data-commands='([^']*)'", lesson.html)
     assert button and json.loads(unescape(button.group(1))) == list(block.commands)
     assert "hidden" in lesson.html.split("run-button", 1)[1].split(">", 1)[0]
@@ -91,20 +91,69 @@ def test_plain_redis_block_and_options(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "line", "message"),
     [
-        ("\n```rediss\nGET a\n```\n", 7, "unknown fence 'rediss'"),
-        ("```redis fast\nGET a\n```\n", 6, "unknown redis fence option"),
-        ('```redis\nGET a\nredis> GET b\n"x"\n```\n', 7, "must start with 'redis> '"),
-        ("```redis\nredis> GET a\n```\n", 7, "needs a command and its expected output"),
-        ("```python run\nx = 1\n```\n", 6, "unknown python fence option"),
-        ("```exercise\n- a\n```\n", 6, "YAML mapping"),
-        ("```exercise\ntask: t\nchecks: []\nhint: h\nsolution: []\n```\n", 6, "non-empty"),
+        ("\n```rediss\nGET a\n```\n", 8, "unknown fence 'rediss'"),
+        ("```redis fast\nGET a\n```\n", 7, "unknown redis fence option"),
+        ('```redis\nGET a\nredis> GET b\n"x"\n```\n', 8, "must start with 'redis> '"),
+        ("```redis\nredis> GET a\n```\n", 8, "needs a command and its expected output"),
+        ("```python run\nx = 1\n```\n", 7, "unknown python fence option"),
+        ("```exercise\n- a\n```\n", 7, "YAML mapping"),
+        ("```exercise\ntask: t\nchecks: []\nsolution: [x]\n```\n", 7, "non-empty"),
         (
-            "```exercise\ntask: t\nchecks: [{run: GET a}]\nhint: h\nsolution: []\n```\n",
-            6,
+            "```exercise\ntask: t\nchecks: [{run: GET a, fail: f}]\nsolution: [x]\n```\n",
+            7,
             "'expect' or 'match'",
         ),
-        ("```exercise\ntask: t\nhint: h\n```\n", 6, "missing"),
-        ("[x](07-nowhere.md)\n", 6, "link to unknown lesson"),
+        (
+            "```exercise\ntask: t\nchecks: [{run: GET a, expect: x}]\nsolution: [x]\n```\n",
+            7,
+            "needs a 'fail' message",
+        ),
+        ("```exercise\ntask: t\nhint: h\n```\n", 7, "checks must be a non-empty list"),
+        ("```exercise\nchecks: []\n```\n", 7, "at least a task"),
+        (
+            "```exercise\ntask: t\nchecks: [{run: GET a, expect: x, fail: f}]\n"
+            "method: [{used: SET}]\nsolution: [x]\n```\n",
+            7,
+            "needs a 'fail' message",
+        ),
+        (
+            "```exercise\ntask: t\nchecks: [{run: GET a, expect: x, fail: f}]\n"
+            "method: [{used: SET, fail: f}]\nsolution: [x]\n```\n",
+            7,
+            "wrong must be a non-empty list",
+        ),
+        (
+            "```exercise\ntask: t\nchecks: [{run: GET a, expect: x, fail: f}]\n"
+            "method: [{used: SET, forbid: GET, fail: f}]\nsolution: [x]\nwrong: [y]\n```\n",
+            7,
+            "exactly one of",
+        ),
+        (
+            "```exercise\ntask: t\nchecks: [{run: GET a, expect: x, fail: f}]\n"
+            "solution: [x]\nwrong: [y]\n```\n",
+            7,
+            "needs 'method' rules",
+        ),
+        (
+            "```exercise\ntask: t\nchoices: [{answer: a, why: w}, {answer: b, why: w}]\n```\n",
+            7,
+            "exactly one choice",
+        ),
+        ("```exercise\ntask: t\nchoices: [{answer: a, why: w, correct: true}]\n```\n", 7, "two"),
+        (
+            "```exercise\ntask: t\nchoices: [{answer: a, why: w, correct: true}, {answer: b}]\n"
+            "```\n",
+            7,
+            "'answer' and 'why'",
+        ),
+        (
+            "```exercise\ntask: t\nchoices: [{answer: a, why: w, correct: true}, "
+            "{answer: b, why: w}]\nsetup: [x]\n```\n",
+            7,
+            "unknown exercise field(s) ['setup'] for a choice exercise",
+        ),
+        ("```http fancy\nGET / HTTP/1.1\n```\n", 7, "unknown http fence option"),
+        ("[x](07-nowhere.md)\n", 7, "link to unknown lesson"),
     ],
 )
 def test_bad_blocks_stop_loading_with_file_and_line(
@@ -123,7 +172,12 @@ def test_bad_blocks_stop_loading_with_file_and_line(
         ("---\ntitle: T\nsummary: S\n---\n", 2, "'minutes'"),
         ("---\ntitle: T\nsummary: S\nminutes: soon\n---\n", 4, "'minutes'"),
         ("---\ntitle: [a\nsummary: S\n---\n", 3, "not valid YAML"),
-        ("---\ntitle: T\nsummary: S\nminutes: 2\ncolor: red\n---\n", 2, "unknown front matter"),
+        (
+            "---\ntitle: T\nsummary: S\nminutes: 2\npart: basics\ncolor: red\n---\n",
+            2,
+            "unknown front matter",
+        ),
+        ("---\ntitle: T\nsummary: S\nminutes: 2\npart: extras\n---\n", 5, "not one of basics"),
         ("# No front matter\n", 1, "front matter"),
     ],
 )
@@ -150,23 +204,134 @@ def test_duplicate_slug_and_number_and_bad_names(tmp_path: Path) -> None:
         load_lessons(tmp_path)
 
 
-def test_exercise_block_parses_and_renders(tmp_path: Path) -> None:
+EXERCISE = """```exercise
+id: code
+task: Store the code.
+setup:
+  - DEL code
+checks:
+  - run: GET code
+    expect: '"482913"'
+    fail: '`code` is not `482913`.'
+  - run: TTL code
+    match: '\\(integer\\) \\d+'
+    fail: No TTL.
+method:
+  - used: set
+    with: [nx, ex]
+    output: OK
+    fail: Use **NX**.
+  - forbid: [GETSET, OBJECT ENCODING]
+    fail: No GETSET.
+  - max_commands: 1
+    fail: One command.
+  - in_multi: SET
+    fail: In a transaction.
+hints:
+  - Gentle.
+  - Explicit `SET`.
+solution:
+  - SET code 482913 EX 600 NX
+wrong:
+  - SET code 482913 EX 600
+solution_after: 2
+```
+"""
+
+
+def test_a_commands_exercise_parses_and_renders(tmp_path: Path) -> None:
+    write(tmp_path, "01-a.md", EXERCISE)
+    lesson = load_lessons(tmp_path).lessons[0]
+    (exercise,) = lesson.exercises
+    assert exercise.id == "code" and lesson.exercise_ids == ("code",)
+    assert exercise.kind == "commands" and exercise.needs_start and exercise.solution_after == 2
+    assert exercise.setup == ("DEL code",) and exercise.wrong == ("SET code 482913 EX 600",)
+    first, second = exercise.checks
+    assert first.passes('"482913"') and not first.passes("(nil)")
+    assert second.passes("(integer) 99") and not second.passes("(integer) -2 ")
+    assert first.fail_html == "<code>code</code> is not <code>482913</code>."
+    used, forbid, most, multi = exercise.method
+    assert (used.kind, used.commands, used.words, used.output) == (
+        "used",
+        ("set",),
+        ("NX", "EX"),
+        "OK",
+    )
+    assert used.fail_html == "Use <strong>NX</strong>."
+    assert forbid.commands == ("getset", "object|encoding")
+    assert (most.kind, most.limit) == ("max_commands", 1) and multi.commands == ("set",)
+    html = lesson.html
+    assert 'id="ex-code"' in html and 'id="ex-code-panel"' in html and 'aria-live="polite"' in html
+    # Tiered hints: the second opens inside the first.
+    assert re.search(
+        r"Hint 1 of 2</summary><p>Gentle.</p>\n<details[^>]*><summary>Hint 2 of 2", html
+    )
+    assert "SET code 482913" not in html  # the solution is served only once it is earned
+
+
+def test_a_question_parses_and_renders(tmp_path: Path) -> None:
     write(
         tmp_path,
         "01-a.md",
-        "```exercise\nid: name\ntask: Set `name`.\nchecks:\n  - run: GET name\n"
-        "    expect: '\"Ada\"'\n  - run: TTL name\n    match: '\\(integer\\) \\d+'\n"
-        "hint: Use SET.\nsolution:\n  - SET name Ada EX 100\n```\n",
+        "```exercise\nid: q\ntask: Which?\nchoices:\n  - answer: '`A`'\n    why: Because.\n"
+        "  - answer: B\n    correct: true\n    why: Right.\n```\n",
     )
+    (exercise,) = load_lessons(tmp_path).lessons[0].exercises
+    assert exercise.kind == "choice" and exercise.correct_choice == 1
+    assert exercise.choices[0].answer_html == "<code>A</code>"
+    assert exercise.choices[1].why_html == "<p>Right.</p>\n"
+    assert not exercise.needs_start and exercise.solution_after == 2
+
+
+def test_code_that_is_not_python_is_plain_text(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "01-a.md",
+        '```http\nHTTP/1.1 304 Not Modified\nETag: "v1"\n\n# a comment <b>\n```\n\n'
+        '```bash\npip install "redis[hiredis]"\n```\n\n```python\nx = 1\n```\n',
+    )
+    html = load_lessons(tmp_path).lessons[0].html
+    assert '<pre class="code plain"><code class="language-http">HTTP/1.1 304' in html
+    assert "# a comment &lt;b&gt;" in html and 'class="err"' not in html
+    assert '<code class="language-bash">pip install &quot;redis[hiredis]&quot;' in html
+    assert '<span class="n">x</span>' in html  # Python keeps its highlighting
+
+
+def test_no_lesson_shows_an_error_token() -> None:
+    for lesson in load_lessons(PROJECT_ROOT / "lessons_md"):
+        assert 'class="err"' not in lesson.html, lesson.path
+
+
+def test_a_fence_plug_in_is_one_registry_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tryredis.lessons import fences
+
+    def cell(fence: fences.Fence) -> str:
+        fence.collected.extra.setdefault("cells", []).append((fence.options, fence.line))
+        return "<div class='cell'></div>"
+
+    monkeypatch.setitem(fences.FENCES, "python cell", cell)
+    write(tmp_path, "01-a.md", "```python cell numbered\nprint(1)\n```\n\n```python\ny = 2\n```\n")
     lesson = load_lessons(tmp_path).lessons[0]
-    (exercise,) = lesson.exercises
-    assert exercise.id == "name" and lesson.exercise_ids == ("name",)
-    assert exercise.solution == ("SET name Ada EX 100",)
-    first, second = exercise.checks
-    assert first.passes('"Ada"') and not first.passes("(nil)")
-    assert second.passes("(integer) 99") and not second.passes("(integer) -2 ")
-    assert 'id="ex-name"' in lesson.html and 'id="ex-name-status"' in lesson.html
-    assert "SET name Ada" not in lesson.html  # the reference solution is not shown
+    assert lesson.extra == {"cells": (((("numbered",), 7)),)}
+    assert [block.code for block in lesson.python_blocks] == ["y = 2\n"]  # plain python as before
+
+
+def test_parts_group_the_lessons_in_order(tmp_path: Path) -> None:
+    write(tmp_path, "01-a.md", "x\n")
+    write(tmp_path, "02-b.md", "x\n", front=FRONT.replace("basics", "patterns"))
+    write(tmp_path, "03-c.md", "x\n", front=FRONT.replace("basics", "patterns"))
+    index = load_lessons(tmp_path)
+    assert [(part.id, [x.slug for x in lessons]) for part, lessons in index.parts()] == [
+        ("basics", ["a"]),
+        ("patterns", ["b", "c"]),
+    ]
+    assert index.minutes == 9
+    path = write(tmp_path, "04-d.md", "x\n")  # basics after patterns
+    with pytest.raises(LessonError, match="comes before"):
+        load_lessons(tmp_path)
+    path.unlink()
 
 
 def test_lesson_links_become_urls(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ the lesson file's, so a traceback points straight at the Markdown.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,8 @@ from tryredis.lessons.model import PythonBlock
 
 LESSONS_DIR = Path(__file__).resolve().parents[2] / "lessons_md"
 LESSONS = tuple(load_lessons(LESSONS_DIR))
-MUST_HAVE_PYTHON = range(11, 17)  # lessons 11 to 16 teach from Python code
+LESSONS_BY_NUMBER = {lesson.number: lesson for lesson in LESSONS}
+MUST_HAVE_PYTHON = {12, 13, 14, 15, 17, 18, 19, 20}  # the lessons that teach from Python code
 TIMEOUT_SECONDS = 60
 
 requires_redis = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed")
@@ -32,6 +34,11 @@ requires_redis = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server n
 def executed_blocks(lesson: Lesson) -> list[PythonBlock]:
     """The blocks the suite runs: every ```python block that is not a fragment."""
     return [block for block in lesson.python_blocks if not block.fragment]
+
+
+def executed_code(lesson: Lesson) -> str:
+    """The executed blocks' code, in page order."""
+    return "\n".join(block.code for block in executed_blocks(lesson))
 
 
 def lesson_script(lesson: Lesson) -> str:
@@ -58,7 +65,7 @@ def test_lessons_are_numbered_from_one_without_gaps() -> None:
 def test_front_matter(lesson: Lesson) -> None:
     meta = _front_matter(lesson.path)
     assert isinstance(meta, dict)
-    assert set(meta) == {"title", "summary", "minutes"}
+    assert set(meta) == {"title", "summary", "minutes", "part"}
     assert isinstance(meta["title"], str) and meta["title"].strip()
     assert isinstance(meta["summary"], str) and meta["summary"].endswith(".")
     assert "\n" not in meta["summary"].strip()
@@ -75,6 +82,24 @@ def test_front_matter(lesson: Lesson) -> None:
 )
 def test_python_lessons_have_executed_code(lesson: Lesson) -> None:
     assert executed_blocks(lesson), f"{lesson.path.name} needs at least one executed python block"
+
+
+LIFESPAN = re.compile(
+    r"@contextlib\.asynccontextmanager\nasync def lifespan\(.*?"
+    r"\n        await app\.state\.redis\.aclose\(\)\n",
+    re.S,
+)
+
+
+def test_the_apps_share_one_canonical_lifespan() -> None:
+    # Lesson 12 explains it; every lesson that builds an app uses it word for word.
+    canonical = LIFESPAN.search(executed_code(LESSONS_BY_NUMBER[12]))
+    assert canonical and "max_connections=" in canonical.group(0)
+    for lesson in LESSONS:
+        code = executed_code(lesson)
+        if "async def lifespan(" in code:
+            found = LIFESPAN.search(code)
+            assert found and found.group(0) == canonical.group(0), lesson.path.name
 
 
 @requires_redis

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from tryredis.lessons.markdown import build_markdown, render_lesson_body
-from tryredis.lessons.model import Lesson, LessonError
+from tryredis.lessons.model import PARTS, Lesson, LessonError, Part
 
 FILE_NAME = re.compile(r"(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
@@ -32,6 +32,16 @@ class LessonIndex:
 
     def __len__(self) -> int:
         return len(self.lessons)
+
+    @property
+    def minutes(self) -> int:
+        """The whole course's minutes."""
+        return sum(lesson.minutes for lesson in self.lessons)
+
+    def parts(self) -> list[tuple[Part, tuple[Lesson, ...]]]:
+        """The parts that have lessons, in order, each with its lessons."""
+        grouped = [(part, tuple(x for x in self.lessons if x.part == part.id)) for part in PARTS]
+        return [(part, lessons) for part, lessons in grouped if lessons]
 
     def get(self, slug: str) -> Lesson | None:
         """The lesson with this slug, or None (an unknown slug is a 404)."""
@@ -64,6 +74,7 @@ def load_lessons(directory: Path) -> LessonIndex:
     if not lessons:
         raise LessonError(f"{directory}: no lessons found (expected NN-slug.md files)")
     index = LessonIndex(tuple(lessons))
+    _check_parts(index)
     _check_links(index)
     return index
 
@@ -80,12 +91,14 @@ def _load_one(md: Any, path: Path, number: int, slug: str) -> Lesson:
         title=meta["title"],
         summary=meta["summary"],
         minutes=meta["minutes"],
+        part=meta["part"],
         html=html,
         path=path,
         redis_blocks=tuple(collected.redis_blocks),
         exercises=tuple(collected.exercises),
         python_blocks=tuple(collected.python_blocks),
         links=tuple(collected.links),
+        extra={name: tuple(blocks) for name, blocks in collected.extra.items()},
     )
 
 
@@ -97,8 +110,10 @@ def _front_matter(text: str, path: Path) -> dict[str, Any]:
         line = mark.line + 2 if mark is not None else 1  # +1 for the opening ---
         raise LessonError(f"{path}:{line}: front matter is not valid YAML") from None
     if not isinstance(meta, dict):
-        raise LessonError(f"{path}:2: front matter must be a mapping with title, summary, minutes")
-    expected = {"title": str, "summary": str, "minutes": int}
+        raise LessonError(
+            f"{path}:2: front matter must be a mapping with title, summary, minutes, part"
+        )
+    expected = {"title": str, "summary": str, "minutes": int, "part": str}
     for name, kind in expected.items():
         value = meta.get(name)
         if not isinstance(value, kind) or isinstance(value, bool) or value in ("", 0):
@@ -109,6 +124,11 @@ def _front_matter(text: str, path: Path) -> dict[str, Any]:
     unknown = set(meta) - set(expected)
     if unknown:
         raise LessonError(f"{path}:2: unknown front matter field(s) {sorted(unknown)}")
+    if meta["part"] not in {part.id for part in PARTS}:
+        raise LessonError(
+            f"{path}:{_line_of_key(text, 'part')}: part {meta['part']!r} is not one of "
+            f"{', '.join(part.id for part in PARTS)}"
+        )
     return meta
 
 
@@ -117,6 +137,17 @@ def _line_of_key(text: str, name: str) -> int:
         if line.startswith(f"{name}:"):
             return number
     return 2
+
+
+def _check_parts(index: LessonIndex) -> None:
+    # Parts follow each other in PARTS order, so the list reads top to bottom.
+    order = {part.id: position for position, part in enumerate(PARTS)}
+    for before, after in zip(index.lessons, index.lessons[1:], strict=False):
+        if order[after.part] < order[before.part]:
+            raise LessonError(
+                f"{after.path}:1: part {after.part!r} comes before {before.part!r} "
+                f"({before.path.name}): lessons of a part are consecutive, parts in order"
+            )
 
 
 def _check_links(index: LessonIndex) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 
 class LessonError(ValueError):
@@ -42,12 +44,14 @@ class ExerciseCheck:
 
     ``expect`` is compared exactly (as a multiset of reply lines when ``unordered``);
     ``match``, when given instead, is a regular expression the whole output must match.
+    ``fail_html`` is what the learner reads when this check fails.
     """
 
     command: str
     expect: str | None = None
     match: str | None = None
     unordered: bool = False
+    fail_html: str = ""
 
     def passes(self, output: str) -> bool:
         """Whether the output the check's command printed satisfies it."""
@@ -63,16 +67,77 @@ def _items(output: str) -> list[str]:
     return [re.sub(r"^\s*\d+\) ", "", line) for line in output.split("\n")]
 
 
+RuleKind = Literal["used", "forbid", "max_commands", "in_multi"]
+
+
+@dataclass(frozen=True)
+class MethodRule:
+    """A rule about *how* the learner solved an exercise, checked over the lines they ran.
+
+    - ``used``: one of ``commands`` ran (with every word of ``words`` among its
+      arguments, and its output matching ``output`` when given);
+    - ``forbid``: none of ``commands`` ran;
+    - ``max_commands``: at most ``limit`` commands that write ran;
+    - ``in_multi``: the ``commands`` that ran (at least one) all ran inside one
+      committed MULTI/EXEC, none of them outside it.
+
+    Command names are lower case, subcommands joined with ``|`` (``xgroup|create``).
+    """
+
+    kind: RuleKind
+    fail_html: str
+    commands: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    output: str | None = None
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer of a multiple-choice question, with what the learner reads after picking it."""
+
+    answer_html: str
+    correct: bool
+    why_html: str
+
+
 @dataclass(frozen=True)
 class Exercise:
-    """A ```` ```exercise ```` block: a task, its checks, a hint and a reference solution."""
+    """An ```` ```exercise ```` block.
+
+    ``kind`` is ``"commands"`` (the learner types commands; ``checks`` read the final
+    state and ``method`` rules read the lines they ran since pressing Start, after
+    ``setup`` ran) or ``"choice"`` (a question with ``choices``). Fence plug-ins may add
+    kinds of their own and keep what else they parsed in ``extra``.
+
+    ``solution`` is the reference solution (shown after ``solution_after`` failed tries,
+    or when a teacher reveals it); ``wrong`` reaches the same final state by a method
+    the rules refuse, and is used only by the test suite.
+    """
 
     id: str
+    kind: str
     task_html: str
-    hint_html: str
-    checks: tuple[ExerciseCheck, ...]
-    solution: tuple[str, ...]
+    hints_html: tuple[str, ...]
     line: int
+    checks: tuple[ExerciseCheck, ...] = ()
+    method: tuple[MethodRule, ...] = ()
+    setup: tuple[str, ...] = ()
+    solution: tuple[str, ...] = ()
+    wrong: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    solution_after: int = 3
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def needs_start(self) -> bool:
+        """Whether the learner presses Start first (to run the setup or open the method window)."""
+        return self.kind == "commands" and bool(self.setup or self.method)
+
+    @property
+    def correct_choice(self) -> int | None:
+        """The index of the right answer of a multiple-choice question."""
+        return next((i for i, c in enumerate(self.choices) if c.correct), None)
 
 
 @dataclass(frozen=True)
@@ -85,6 +150,36 @@ class PythonBlock:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A group of lessons on the lesson list, named by the lessons' ``part`` front matter."""
+
+    id: str
+    title: str
+    summary: str
+
+
+PARTS = (
+    Part("basics", "Basics", "What Redis is, strings, expiry and counting safely."),
+    Part(
+        "data-types",
+        "Data types",
+        "Hashes, lists, sets, sorted sets, the probabilistic types, and finding your keys.",
+    ),
+    Part(
+        "patterns",
+        "Patterns",
+        "Transactions, then Redis from Python: caching, rate limiting, sessions, "
+        "HTTP caching, messaging, queues and locks.",
+    ),
+    Part(
+        "running",
+        "Running Redis",
+        "What one thread means for your latency, memory, eviction and persistence.",
+    ),
+)
+
+
+@dataclass(frozen=True)
 class Lesson:
     """One lesson: ``lessons_md/NN-slug.md`` parsed, validated and rendered once."""
 
@@ -93,12 +188,14 @@ class Lesson:
     title: str
     summary: str
     minutes: int
+    part: str
     html: str
     path: Path
     redis_blocks: tuple[RedisBlock, ...] = ()
     exercises: tuple[Exercise, ...] = ()
     python_blocks: tuple[PythonBlock, ...] = ()
     links: tuple[tuple[str, int], ...] = field(default=())
+    extra: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
     @property
     def exercise_ids(self) -> tuple[str, ...]:
