@@ -51,6 +51,10 @@ class Keys:
         """Exercises done (hash: ``slug/exercise`` -> unix time)."""
         return f"{self.prefix}p:{{{learner_id}}}"
 
+    def attempts(self, learner_id: str) -> str:
+        """Exercise attempts: where each was started, its tries, its last answer (hash)."""
+        return f"{self.prefix}p:{{{learner_id}}}.ex"
+
     def journal(self, learner_id: str) -> str:
         """The learner's last lines and what they printed (list of JSON rows)."""
         return f"{self.prefix}j:{{{learner_id}}}"

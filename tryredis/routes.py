@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from tryredis.assets import StaticAssets
 from tryredis.labs import http_views
 from tryredis.labs import views as labs
-from tryredis.views import api, health, pages, resp, subscribe
+from tryredis.views import api, exercises, health, pages, resp, subscribe
 
 
 def build_routes(assets: StaticAssets) -> list[BaseRoute]:
@@ -20,7 +20,32 @@ def build_routes(assets: StaticAssets) -> list[BaseRoute]:
         Route("/", pages.index, name="index"),
         Route("/lesson/{slug}", pages.lesson, name="lesson"),
         Route("/repl", pages.repl_page, name="repl"),
-        Route("/lesson/{slug}/exercises", pages.exercises, name="lesson-exercises"),
+        # A lesson's exercises (tryredis/views/exercises.py).
+        Route("/lesson/{slug}/exercises", exercises.panels, name="lesson-exercises"),
+        Route(
+            "/lesson/{slug}/exercises/check",
+            exercises.check_all,
+            methods=["POST"],
+            name="lesson-exercises-check",
+        ),
+        Route(
+            "/lesson/{slug}/exercises/{exercise}/start",
+            exercises.start,
+            methods=["POST"],
+            name="exercise-start",
+        ),
+        Route(
+            "/lesson/{slug}/exercises/{exercise}/check",
+            exercises.check,
+            methods=["POST"],
+            name="exercise-check",
+        ),
+        Route(
+            "/lesson/{slug}/exercises/{exercise}/answer",
+            exercises.answer,
+            methods=["POST"],
+            name="exercise-answer",
+        ),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/api/v1/sessions", api.create_session, methods=["POST"], name="api-sessions"),
         Route(

@@ -248,7 +248,11 @@ class SessionStore:
         """Forget the session (and its progress unless asked to keep it)."""
         names = [self.keys.session(learner_id), self.keys.queue(learner_id)]
         if not keep_progress:
-            names += [self.keys.progress(learner_id), self.keys.journal(learner_id)]
+            names += [
+                self.keys.progress(learner_id),
+                self.keys.attempts(learner_id),
+                self.keys.journal(learner_id),
+            ]
         pipe = self.redis.pipeline(transaction=False)
         pipe.delete(*names)  # one slot: all carry the {id} hash tag
         if not keep_progress:

@@ -11,9 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tryredis.lessons import Lesson
-from tryredis.repl import TransactionState
 from tryredis.views.common import browser_learner, services_of, set_learner_cookie
-from tryredis.wire import ExecutorError
 
 
 async def _progress(request: Request, learner_id: str, is_new: bool) -> set[str] | None:
@@ -26,18 +24,22 @@ async def _progress(request: Request, learner_id: str, is_new: bool) -> set[str]
         return None
 
 
-def _lesson_rows(request: Request, done: set[str] | None) -> list[dict[str, Any]]:
-    rows = []
-    for lesson in request.app.state.lessons:
-        ids = [lesson.progress_name(e) for e in lesson.exercise_ids]
-        rows.append(
-            {
-                "lesson": lesson,
-                "total": len(ids),
-                "done": sum(1 for name in ids if done and name in done),
-            }
-        )
-    return rows
+def _lesson_parts(request: Request, done: set[str] | None) -> list[dict[str, Any]]:
+    """The lesson list: the course's parts, each with its lessons, minutes and progress."""
+    parts = []
+    for part, lessons in request.app.state.lessons.parts():
+        rows = []
+        for lesson in lessons:
+            ids = [lesson.progress_name(e) for e in lesson.exercise_ids]
+            rows.append(
+                {
+                    "lesson": lesson,
+                    "total": len(ids),
+                    "done": sum(1 for name in ids if done and name in done),
+                }
+            )
+        parts.append({"part": part, "rows": rows, "minutes": sum(x.minutes for x in lessons)})
+    return parts
 
 
 async def _page(request: Request, template: str, context: dict[str, Any]) -> Response:
@@ -47,7 +49,8 @@ async def _page(request: Request, template: str, context: dict[str, Any]) -> Res
     context = {
         **context,
         "csrf_token": services_of(request).signer.csrf_token(learner.learner_id),
-        "lesson_rows": _lesson_rows(request, done),
+        "lesson_parts": _lesson_parts(request, done),
+        "course_minutes": request.app.state.lessons.minutes,
         "progress_known": done is not None,
     }
     response: Response = request.app.state.templates.TemplateResponse(request, template, context)
@@ -95,42 +98,3 @@ async def lesson(request: Request) -> Response:
 async def repl_page(request: Request) -> Response:
     """The REPL on its own page."""
     return await _page(request, "repl.html", {})
-
-
-async def exercises(request: Request) -> Response:
-    """Fragment: check this lesson's exercises in the learner's sandbox and show their state."""
-    found = _lesson_or_404(request, request.path_params["slug"])
-    learner = browser_learner(request)
-    services = services_of(request)
-    status: dict[str, str] = {}
-    try:
-        done = set() if learner.is_new else await services.sessions.progress(learner.learner_id)
-        if not learner.is_new and await services.sessions.exists(learner.learner_id):
-            # Checks run outside any MULTI the learner has open: they must not be queued.
-            sandbox = services.engine.open(learner.learner_id, TransactionState())
-            newly = []
-            for exercise in found.exercises:
-                name = found.progress_name(exercise.id)
-                if name in done:
-                    continue
-                results = [await sandbox.run(check.command) for check in exercise.checks]
-                if all(c.passes(r.output) for c, r in zip(exercise.checks, results, strict=True)):
-                    newly.append(name)
-            await services.sessions.mark_done(learner.learner_id, newly)
-            done |= set(newly)
-        for exercise in found.exercises:
-            status[exercise.id] = "done" if found.progress_name(exercise.id) in done else "todo"
-    except (RedisError, ExecutorError):
-        status = dict.fromkeys(found.exercise_ids, "unknown")
-    total = len(found.exercises)
-    response: Response = request.app.state.templates.TemplateResponse(
-        request,
-        "_exercise_status.html",
-        {
-            "lesson": found,
-            "status": status,
-            "total": total,
-            "done_count": sum(1 for s in status.values() if s == "done"),
-        },
-    )
-    return conditional(request, response)
