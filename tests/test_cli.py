@@ -118,6 +118,7 @@ def test_acl_prints_users_limits_and_urls(
         f"TRYREDIS_SANDBOX_REDIS_URL=redis://tryredis-sandbox:{sandbox_pw[1]}@HOST:6379/0\n" in out
     )
     assert "CONFIG SET maxmemory-policy noeviction\n" in out
+    assert "CONFIG SET appendonly yes\nCONFIG SET appendfsync everysec\n" in out
     assert "ACL SETUSER default reset off" in out
 
 
