@@ -37,7 +37,7 @@ def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
     """``python server.py ARGS`` in an empty directory (no .env), as a user would run it."""
     command = [sys.executable, str(ROOT / "server.py"), *args]
     return subprocess.run(command, cwd=tmp_path, env=clean_env(**env), capture_output=True,
-                          text=True, timeout=30)  # fmt: skip
+                          text=True, timeout=120)  # fmt: skip
 
 
 def start_seconds(tmp_path: Path) -> float:
@@ -516,3 +516,44 @@ def test_a_data_dir_in_use_is_refused_with_one_line(tmp_path: Path) -> None:
             f"(pid {process.pid}): stop it first, or choose another data dir"
         ]
         assert process.poll() is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_failed_lifespan_exits_2_with_its_reason(tmp_path: Path, workers: str) -> None:
+    # HELLO (the CLI's check) works for any user; the app's INFO check fails for this one,
+    # so the failure comes from the workers' lifespans.
+    redis_port = free_port()
+    with running_redis_on_tcp(redis_port) as server:
+        server.client().acl_setuser("limited", enabled=True, passwords=["+pw"], keys=["*"],
+                                    channels=["*"], commands=["+@all", "-info"])  # fmt: skip
+        url = f"redis://limited:pw@127.0.0.1:{redis_port}/0"
+        done = run_cli(tmp_path, "serve", "--port", str(free_port()), "--workers", workers,
+                       TRYREDIS_REDIS_URL=url)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    reason = "tryredis: TRYREDIS_REDIS_URL: cannot use this Redis (this user has no permissions"
+    assert reason in done.stderr
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds child processes in /proc")
+def test_sigterm_during_start_up_stops_the_embedded_redis(tmp_path: Path) -> None:
+    log_path = tmp_path / "stderr.txt"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "serve", "--port",
+                                    str(free_port())], cwd=tmp_path, env=clean_env(),
+                                   stdout=subprocess.PIPE, stderr=log, text=True)  # fmt: skip
+        deadline = time.monotonic() + 60  # a guard: the server appears well before
+        servers: list[int] = []
+        while not servers:
+            servers = [p for p in descendants(process.pid) if "redis-server" in command_line(p)]
+            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.005)
+        # Now it loads the site (lessons, templates): well before it serves.
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, log_path.read_text()
+        assert process.stdout is not None
+        process.stdout.close()
+    assert command_line(servers[0]) == ""
+    assert "Traceback" not in log_path.read_text()
