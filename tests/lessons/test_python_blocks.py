@@ -25,7 +25,7 @@ from tryredis.lessons.model import PythonBlock
 LESSONS_DIR = Path(__file__).resolve().parents[2] / "lessons_md"
 LESSONS = tuple(load_lessons(LESSONS_DIR))
 LESSONS_BY_NUMBER = {lesson.number: lesson for lesson in LESSONS}
-MUST_HAVE_PYTHON = {12, 13, 14, 15, 17, 18, 19, 20}  # the lessons that teach from Python code
+MUST_HAVE_PYTHON = range(12, 25)  # the lessons that teach from Python code
 TIMEOUT_SECONDS = 60
 
 requires_redis = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed")
