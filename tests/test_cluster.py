@@ -81,18 +81,23 @@ def test_learners_spread_over_nodes_and_stay_isolated(
 
 
 def test_every_lesson_transcript_on_the_cluster(cluster_client: TestClient) -> None:
+    # Each lesson in page order in one sandbox, as the course promises. SUBSCRIBE
+    # streams are not opened here, so what a subscriber changes is not compared.
+    def items(text: str) -> list[str]:
+        return sorted(re.sub(r"^\s*\d+\) ", "", x) for x in text.split("\n"))
+
     for lesson in load_lessons(PROJECT_ROOT / "lessons_md"):
+        session = ApiSession.open(cluster_client)
         for block in lesson.redis_blocks:
-            if not block.is_transcript or not block.checked:
+            if not block.is_transcript:
+                for command in block.commands:
+                    session.out(command)
                 continue
-            session = ApiSession.open(cluster_client)
             for step in block.steps:
                 output = session.out(step.command)
+                if not block.checked or re.match(r"(?i)PUB(LISH|SUB)\b", step.command):
+                    continue
                 if block.unordered:
-
-                    def items(text: str) -> list[str]:
-                        return sorted(re.sub(r"^\s*\d+\) ", "", x) for x in text.split("\n"))
-
                     assert items(output) == items(step.expected), (lesson.path, step.line)
                 else:
                     assert output == step.expected, (lesson.path, step.line)
