@@ -38,8 +38,10 @@ local function session(now, rate, burst, cost, ttl, commit)
   if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, '', '', '', 0, 0, 0, 0} end
   local wait, tokens, stamp = peek(KEYS[1], now, rate, burst, cost)
   if wait == 0 and commit then take(KEYS[1], tokens, cost, stamp) end
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
+  if redis.call('HEXISTS', KEYS[1], 'cls') == 0 then  -- a class member's keys keep no TTL
+    redis.call('PEXPIRE', KEYS[1], ttl)
+    redis.call('PEXPIRE', KEYS[2], ttl)
+  end
   local state = redis.call('HMGET', KEYS[1], 'm', 'mf', 'w')
   local totals = redis.call('HMGET', KEYS[3], 'b', 'e', 'k', 's')
   return {1, wait, state[1] or '', state[2] or '', state[3] or '',

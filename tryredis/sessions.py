@@ -4,12 +4,16 @@ Everything lives in Redis (site keys under the prefix, with a sliding TTL), so
 any worker can serve any request. One pipelined round trip per request runs the
 session script (exists? refresh TTL, take rate-limit tokens, read the MULTI and
 WATCH state) and the client-address bucket.
+
+A class member's session (its hash has a ``cls`` field, set by tryredis.classroom)
+keeps no TTL: it lives as long as the class, whose end deletes it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +29,7 @@ from tryredis.wire import Command, ErrorReply, Executor, Reply
 
 SiteRedis = Redis | RedisCluster
 QUEUED_BYTES = "qb"  # session field: bytes of the commands in the MULTI queue
+ProgressHook = Callable[[str, str, list[str], int], Awaitable[None]]
 
 
 def _arg(value: float) -> bytes:
@@ -85,6 +90,8 @@ class SessionStore:
             )
         )  # fmt: skip
         self._address_script = redis.register_script(buckets.ADDRESS)
+        # Called after a class member's exercises are recorded: (class id, learner, names, time).
+        self.progress_hooks: list[ProgressHook] = []
 
     async def create(self, learner_id: str, address: str, kind: str) -> None:
         """Record a new session, unless this address made too many this hour."""
@@ -265,14 +272,19 @@ class SessionStore:
         return {_text(name) for name in done}
 
     async def mark_done(self, learner_id: str, names: list[str]) -> None:
-        """Record exercises as done."""
+        """Record exercises as done (and tell ``progress_hooks`` when the learner is in a class)."""
         if names:
             progress = self.keys.progress(learner_id)
             now = int(time.time())
             pipe = self.redis.pipeline(transaction=False)
             pipe.hset(progress, mapping=dict.fromkeys(names, now))
             pipe.pexpire(progress, self.ttl_ms)
-            await pipe.execute()
+            pipe.hget(self.keys.session(learner_id), "cls")
+            *_, class_id = await pipe.execute()
+            if class_id:  # a class member's progress lives as long as the class
+                await self.redis.persist(progress)
+                for hook in self.progress_hooks:
+                    await hook(_text(class_id), learner_id, names, now)
 
 
 def _text(value: Any) -> str:
