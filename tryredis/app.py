@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tryredis.assets import StaticAssets
+from tryredis.classroom.service import Classroom
 from tryredis.lessons import load_lessons
 from tryredis.resources import packaged_dir
 from tryredis.routes import build_routes
@@ -43,9 +44,11 @@ def create_app(settings: Settings, *, static_dir: Path = STATIC_DIR) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         services = await Services.start(settings, lessons)
         app.state.services = services
+        app.state.classroom = Classroom.start(services, lessons)
         try:
             yield
         finally:
+            await app.state.classroom.close()
             await services.close()
 
     app = Starlette(

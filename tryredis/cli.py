@@ -1,4 +1,4 @@
-"""The ``tryredis`` command: ``serve`` (the default) and ``acl``.
+"""The ``tryredis`` command: ``serve`` (the default), ``acl`` and ``teacher``.
 
 ``serve`` starts the embedded redis-server when ``TRYREDIS_REDIS_URL`` is unset (or
 checks the configured Redis), exports the Redis URLs to the environment the uvicorn
@@ -21,6 +21,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from tryredis.classroom import cli as classroom_cli
 from tryredis.embedded import EmbeddedRedis, EmbeddedRedisError
 from tryredis.processes import PARENT_PID_ENV
 from tryredis.redisconf import check_maxmemory, external_setup_text
@@ -103,6 +104,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
             embedded.start()
             embedded.supervise()
             settings = settings.replace(redis_url=embedded.site_url)
+            classroom_cli.write_site_url(embedded.runtime_dir, embedded.site_url)
             where = f" (embedded Redis on {embedded.socket_path})"
         else:
             check_redis("TRYREDIS_REDIS_URL", settings.redis_url, deadline)
@@ -130,8 +132,12 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
             raise StartupError(str(error)) from None
         address = _site_address(host, port)
 
+        hint = classroom_cli.teacher_hint(settings.redis_url or "", settings)
+
         def announce() -> None:
             print(f"tryredis: serving on {address}{where}", flush=True)
+            if hint:
+                print(hint, flush=True)
 
         started = run_site(app, listener, workers, announce, proxy_headers=True,
                            forwarded_allow_ips=settings.forwarded_allow_ips,
@@ -171,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_options(commands.add_parser("serve", help="run the site (default)"),
                       argparse.SUPPRESS)  # fmt: skip
     commands.add_parser("acl", help="print the ACL users and settings for an external Redis")
+    classroom_cli.add_parser(commands)
     return parser
 
 
@@ -189,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "acl":
             sys.stdout.write(external_setup_text(settings, sandbox_command_names()))
             return 0
+        if args.command == "teacher":
+            return classroom_cli.run(args, settings)
     except (SettingsError, StartupError) as exc:
         print(f"tryredis: {exc}", file=sys.stderr)
         return 2

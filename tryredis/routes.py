@@ -5,6 +5,9 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 
 from tryredis.assets import StaticAssets
+from tryredis.classroom import api_views as class_api
+from tryredis.classroom import dashboard_views as dash
+from tryredis.classroom import join_views, teach_views
 from tryredis.labs import http_views
 from tryredis.labs import views as labs
 from tryredis.views import api, exercises, health, pages, resp, subscribe
@@ -105,6 +108,47 @@ def build_routes(assets: StaticAssets) -> list[BaseRoute]:
             "/lab/http-caching/proxy/repo/{owner}/{name}",
             http_views.http_proxy,
             name="lab-http-proxy",
+        ),
+        # Classroom (docs/classroom.md): students, teachers, the class API.
+        Route("/join", join_views.join, methods=["GET", "POST"], name="join"),
+        Route("/class/events", join_views.student_events, name="class-events"),
+        Route("/teach", teach_views.teach, name="teach"),
+        Route("/teach/signin", teach_views.signin, methods=["POST"], name="teach-signin"),
+        Route("/teach/signout", teach_views.signout, methods=["POST"], name="teach-signout"),
+        Route("/teach/welcome", teach_views.welcome, methods=["GET", "POST"], name="teach-welcome"),
+        Route("/teach/classes", teach_views.create_class, methods=["POST"], name="teach-create"),
+        Route("/teach/classes/{class_id}", dash.dashboard, name="teach-class"),
+        Route("/teach/classes/{class_id}/projector", teach_views.projector, name="teach-projector"),
+        Route("/teach/classes/{class_id}/qr.svg", teach_views.qr_code, name="teach-qr"),
+        Route("/teach/classes/{class_id}/events", dash.events, name="teach-events"),
+        Route(
+            "/teach/classes/{class_id}/students/{learner_id}", dash.student, name="teach-student"
+        ),
+        Route(
+            "/teach/classes/{class_id}/students/{learner_id}/rejoin",
+            dash.rejoin_code,
+            methods=["POST"],
+            name="teach-rejoin",
+        ),
+        Route(
+            "/teach/classes/{class_id}/notice", dash.notice, methods=["POST"], name="teach-notice"
+        ),
+        Route(
+            "/teach/classes/{class_id}/reveal", dash.reveal, methods=["POST"], name="teach-reveal"
+        ),
+        Route("/teach/classes/{class_id}/reset", dash.reset, methods=["POST"], name="teach-reset"),
+        Route("/teach/classes/{class_id}/code", dash.code, methods=["POST"], name="teach-code"),
+        Route("/teach/classes/{class_id}/end", dash.end, methods=["GET", "POST"], name="teach-end"),
+        Route("/teach/classes/{class_id}/progress.{fmt:str}", dash.export, name="teach-export"),
+        Route("/api/v1/classes", class_api.create, methods=["POST"], name="api-classes"),
+        Route("/api/v1/classes/join", class_api.join, methods=["POST"], name="api-class-join"),
+        Route("/api/v1/classes/{class_id}", class_api.delete, methods=["DELETE"], name="api-class"),
+        Route("/api/v1/classes/{class_id}/progress", class_api.progress, name="api-class-progress"),
+        Route(
+            "/api/v1/classes/{class_id}/reset",
+            class_api.reset,
+            methods=["POST"],
+            name="api-class-reset",
         ),
         Mount("/static", app=assets, name="static"),
     ]

@@ -324,6 +324,19 @@ FIELDS: tuple[Field, ...] = (
         "50",
         "Lines kept per learner in their journal (exercise method checks, a teacher's view)",
     ),
+    # Classroom (docs/classroom.md)
+    Field(
+        "class_stuck_errors",
+        _positive_int,
+        "5",
+        "A class member is flagged stuck after this many errors in a row",
+    ),
+    Field(
+        "class_stuck_minutes",
+        _positive_float,
+        "10",
+        "A class member is flagged stuck after this long active without finishing an exercise",
+    ),
 )
 
 
@@ -373,6 +386,8 @@ class Settings:
     sessions_per_ip_hour: int = 300
     sandbox_idle_hours: float = 72.0
     journal_lines: int = 50
+    class_stuck_errors: int = 5
+    class_stuck_minutes: float = 10.0
 
     @classmethod
     def from_env(

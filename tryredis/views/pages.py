@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tryredis.classroom.join_views import membership
 from tryredis.lessons import Lesson
 from tryredis.views.common import browser_learner, services_of, set_learner_cookie
 
@@ -24,7 +25,17 @@ async def _progress(request: Request, learner_id: str, is_new: bool) -> set[str]
         return None
 
 
-def _lesson_parts(request: Request, done: set[str] | None) -> list[dict[str, Any]]:
+async def _membership(request: Request, learner_id: str) -> dict[str, Any] | None:
+    # The class a learner is in (tryredis.classroom): a banner, assigned lessons, notices.
+    try:
+        return await membership(request, learner_id)
+    except RedisError:
+        return None
+
+
+def _lesson_parts(
+    request: Request, done: set[str] | None, assigned: set[str]
+) -> list[dict[str, Any]]:
     """The lesson list: the course's parts, each with its lessons, minutes and progress."""
     parts = []
     for part, lessons in request.app.state.lessons.parts():
@@ -36,6 +47,7 @@ def _lesson_parts(request: Request, done: set[str] | None) -> list[dict[str, Any
                     "lesson": lesson,
                     "total": len(ids),
                     "done": sum(1 for name in ids if done and name in done),
+                    "assigned": lesson.slug in assigned,
                 }
             )
         parts.append({"part": part, "rows": rows, "minutes": sum(x.minutes for x in lessons)})
@@ -46,10 +58,12 @@ async def _page(request: Request, template: str, context: dict[str, Any]) -> Res
     """Render a personalised page: learner cookie, CSRF token, ETag, private caching."""
     learner = browser_learner(request)
     done = await _progress(request, learner.learner_id, learner.is_new)
+    member = None if learner.is_new else await _membership(request, learner.learner_id)
     context = {
         **context,
         "csrf_token": services_of(request).signer.csrf_token(learner.learner_id),
-        "lesson_parts": _lesson_parts(request, done),
+        "lesson_parts": _lesson_parts(request, done, member["lessons"] if member else set()),
+        "class_member": member,
         "course_minutes": request.app.state.lessons.minutes,
         "progress_known": done is not None,
     }

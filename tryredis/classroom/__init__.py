@@ -1,0 +1,4 @@
+"""Classroom mode: teachers, classes, join codes, rosters, the live dashboard, exports.
+
+The site holds one ``service.Classroom`` (``app.state.classroom``); see docs/classroom.md.
+"""
