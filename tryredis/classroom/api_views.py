@@ -14,7 +14,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tryredis.classroom import roster
 from tryredis.classroom.classes import ClassError, Klass
 from tryredis.classroom.dashboard_views import progress_response
 from tryredis.classroom.join_views import JoinRefused, enter
@@ -142,7 +141,7 @@ async def reset(request: Request) -> Response:
         members = [m for m in members if m.name == wanted]
         if not members:
             raise ApiError(404, "no student of that name in this class")
-    count = await roster.reset(classroom, klass, members)
+    count = await classroom.roster.reset(klass, members)
     return JSONResponse({"reset": count}, headers=NO_STORE)
 
 
@@ -150,5 +149,5 @@ async def reset(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     """DELETE /api/v1/classes/{id}: end the class, deleting every member's data."""
     klass = await _owned(request, await _teacher(request))
-    await roster.end(classroom_of(request), klass)
+    await classroom_of(request).roster.end(klass)
     return Response(status_code=204, headers=NO_STORE)

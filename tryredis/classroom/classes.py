@@ -3,7 +3,7 @@
 A class is the hash ``P c:{<id>}``; its roster is ``P c:{<id>}:m`` (learner id ->
 member record) with ``P c:{<id>}:n`` keeping display names unique. ``P codes``
 maps each open join code to its class. Nothing here touches sandboxes: that is
-``roster.py``.
+``roster.Roster``.
 """
 
 from __future__ import annotations
@@ -239,7 +239,7 @@ class ClassStore:
         await self.redis.hset(self.keys.members(klass.id), member.learner_id, json.dumps(record))
 
     async def forget(self, klass: Klass, teacher_id: str) -> None:
-        """Delete the class's records (its members' data is ``roster.py``'s to delete)."""
+        """Delete the class's records (its members' data is ``Roster``'s to delete)."""
         await self.redis.hdel(self.keys.codes, klass.code)
         await self.redis.zrem(self.keys.ends, klass.id)
         await self.redis.srem(self.keys.teacher_classes(teacher_id), klass.id)

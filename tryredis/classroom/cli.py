@@ -126,7 +126,6 @@ async def _run(args: argparse.Namespace, settings: Settings, url: str, site: str
 
 async def _remove(settings: Settings, url: str, teacher: Teacher) -> int:
     # Ending a class deletes its members' sandboxes: that takes the site's services.
-    from tryredis.classroom import roster
     from tryredis.classroom.service import Classroom
     from tryredis.lessons import load_lessons
     from tryredis.services import Services
@@ -140,7 +139,7 @@ async def _remove(settings: Settings, url: str, teacher: Teacher) -> int:
         for class_id in await classroom.teachers.remove(teacher):
             klass = await classroom.classes.get(class_id)
             if klass is not None:
-                await roster.end(classroom, klass)
+                await classroom.roster.end(klass)
                 ended += 1
         return ended
     finally:

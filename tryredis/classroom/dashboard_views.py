@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
-from tryredis.classroom import progress, roster
+from tryredis.classroom import progress
 from tryredis.classroom.classes import REVEALS, ClassError, Klass, Member
 from tryredis.classroom.events import publish
 from tryredis.classroom.peek import key_overview
@@ -104,6 +104,8 @@ async def _dashboard_stream(classroom: Classroom, klass: Klass) -> AsyncIterator
                 at = int(event.fields.get("at") or 0)
                 yield _sse("done", {"id": event.fields["l"], "x": event.fields.get("x", ""),
                                     "at": progress.iso(at)}, event.id)  # fmt: skip
+                # Their activity columns follow shortly (one refresh for a burst of events).
+                next_refresh = min(next_refresh, loop.time() + 0.5)
                 continue
             if event is not None and event.type not in ("join", "reset"):
                 continue
@@ -195,7 +197,7 @@ async def reset(request: Request) -> Response:
         if who_ == "all"
         else [await _member(request, klass, who_)]
     )
-    count = await roster.reset(classroom, klass, members)
+    count = await classroom.roster.reset(klass, members)
     back = request.url_for("teach-class", class_id=klass.id).path
     return done(request, back, f"Reset {count} sandbox{'es' if count != 1 else ''}.")
 
@@ -220,7 +222,7 @@ async def rejoin_code(request: Request) -> Response:
     who, klass = await _class(request)
     await teacher_form(request, who)
     member = await _member(request, klass, request.path_params["learner_id"])
-    new = await roster.reissue(classroom_of(request), klass, member)
+    new = await classroom_of(request).roster.reissue(klass, member)
     back = request.url_for("teach-class", class_id=klass.id).path
     return done(request, back, f"{member.name}'s new rejoin code is {new}.", rejoin=new)
 
@@ -237,7 +239,7 @@ async def end(request: Request) -> Response:
     form = await teacher_form(request, who)
     if form.get("confirm") != "yes":
         return _refused(request, "Tick the box to confirm.")
-    count = await roster.end(classroom, klass)
+    count = await classroom.roster.end(klass)
     target = request.url_for("teach").include_query_params(
         error=f"{klass.name} has ended: the data of its {count} student(s) is deleted."
     )

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tryredis.classroom import roster
 from tryredis.classroom.classes import ClassError, Klass, Member, check_display_name
 from tryredis.classroom.events import Event, since
 from tryredis.classroom.service import Classroom
@@ -70,9 +69,9 @@ async def enter(
         raise JoinRefused("No open class has this code. Check it with your teacher.", 404)
     try:
         if rejoin.strip():
-            member = await roster.rejoin(classroom, klass, name, rejoin)
+            member = await classroom.roster.rejoin(klass, name, rejoin)
             return klass, member, ""
-        member, new = await roster.join(classroom, klass, name, address, adopt)
+        member, new = await classroom.roster.join(klass, name, address, adopt)
     except ClassError as error:
         await _failed(classroom, address)
         raise JoinRefused(str(error), 409 if not rejoin.strip() else 403) from None
@@ -132,7 +131,7 @@ async def student_events(request: Request) -> Response:
     """GET /class/events: a class member's notices, reveals and resets (server-sent events)."""
     learner_id = identify(request, csrf=False).learner_id
     classroom = classroom_of(request)
-    class_id = await roster.class_of(classroom, learner_id)
+    class_id = await classroom.roster.class_of(learner_id)
     if not class_id:
         raise ApiError(404, "you are not in a class")
     last = request.headers.get("last-event-id") or request.query_params.get("since", "")
@@ -173,7 +172,7 @@ async def _student_stream(
 async def membership(request: Request, learner_id: str) -> dict[str, object] | None:
     """For pages: the class this learner is in (name, their name, assigned lessons)."""
     classroom = classroom_of(request)
-    class_id = await roster.class_of(classroom, learner_id)
+    class_id = await classroom.roster.class_of(learner_id)
     klass = await classroom.classes.get(class_id) if class_id else None
     member = await classroom.classes.member(klass, learner_id) if klass else None
     if klass is None or member is None:

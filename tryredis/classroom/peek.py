@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tryredis.repl.engine import Sandbox
-from tryredis.repl.replies import ErrorReply, Reply
-from tryredis.repl.transactions import TransactionState
+from tryredis.repl import ErrorReply, Reply, TransactionState
 from tryredis.services import Services
 
 KEYS_SHOWN = 50
@@ -42,7 +40,7 @@ def _ttl(reply: Reply) -> str:
 
 async def key_overview(services: Services, learner_id: str) -> tuple[list[KeyInfo], int]:
     """Up to ``KEYS_SHOWN`` keys of the sandbox, sorted by name, and how many there are."""
-    sandbox = Sandbox(services.runtime, learner_id, TransactionState())
+    sandbox = services.engine.open(learner_id, TransactionState())
     total = _int(await sandbox.execute([b"DBSIZE"])) or 0
     names: list[bytes] = []
     cursor = b"0"

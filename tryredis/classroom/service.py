@@ -10,10 +10,10 @@ import time
 
 from redis.exceptions import RedisError
 
-from tryredis.classroom import roster
 from tryredis.classroom.classes import ClassStore, Member
 from tryredis.classroom.events import Hub, publish
 from tryredis.classroom.keys import ClassKeys
+from tryredis.classroom.roster import Roster
 from tryredis.classroom.teachers import Teacher, TeacherStore, _text
 from tryredis.journal import JournalEntry
 from tryredis.lessons import LessonIndex
@@ -48,6 +48,7 @@ class Classroom:
         self.teachers = TeacherStore(self.redis, self.keys)
         self.classes = ClassStore(self.redis, self.keys)
         self.hub = Hub(self.redis, self.keys)
+        self.roster = Roster(services, self.classes, self.keys)
         self._bucket = self.redis.register_script(ADDRESS_SCRIPT)
         self._release = self.redis.register_script(RELEASE)
         self._sweeper: asyncio.Task[None] | None = None
@@ -129,7 +130,7 @@ class Classroom:
                 if klass is None:
                     await self.redis.zrem(self.keys.ends, _text(raw))
                     continue
-                await roster.end(self, klass)
+                await self.roster.end(klass)
                 ended += 1
         finally:
             await self._release(keys=[self.keys.sweep_lock], args=[token])
