@@ -10,6 +10,7 @@ import time
 
 from redis.exceptions import RedisError
 
+from tryredis.buckets import ADDRESS
 from tryredis.classroom.classes import ClassStore, Member
 from tryredis.classroom.events import Hub, publish
 from tryredis.classroom.keys import ClassKeys
@@ -18,7 +19,7 @@ from tryredis.classroom.teachers import Teacher, TeacherStore, _text
 from tryredis.journal import JournalEntry
 from tryredis.lessons import LessonIndex
 from tryredis.services import Services
-from tryredis.sessions import ADDRESS_SCRIPT, RateLimited
+from tryredis.sessions import RateLimited
 
 log = logging.getLogger("tryredis.classroom")
 
@@ -49,7 +50,7 @@ class Classroom:
         self.classes = ClassStore(self.redis, self.keys)
         self.hub = Hub(self.redis, self.keys)
         self.roster = Roster(services, self.classes, self.keys)
-        self._bucket = self.redis.register_script(ADDRESS_SCRIPT)
+        self._bucket = self.redis.register_script(ADDRESS)
         self._release = self.redis.register_script(RELEASE)
         self._sweeper: asyncio.Task[None] | None = None
 
