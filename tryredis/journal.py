@@ -72,7 +72,8 @@ class Journal:
         pipe.ltrim(name, -self.size, -1)
         pipe.pexpire(name, self.ttl_ms)
         pipe.hincrby(self.keys.session(learner_id), SEQ_FIELD, len(rows))
-        pipe.hexists(self.keys.session(learner_id), "cls")
+        # HGET, not HEXISTS: redis-py's cluster MULTI breaks on HEXISTS's reply callback.
+        pipe.hget(self.keys.session(learner_id), "cls")
         *_, in_class = await pipe.execute()
         if in_class:  # a class member's journal lives as long as the class (tryredis.classroom)
             await self.redis.persist(name)

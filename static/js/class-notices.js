@@ -27,7 +27,7 @@
   function describe(data) {
     if (data.kind === "notice") { return data.text; }
     if (data.kind === "reveal") {
-      return "the " + data.what + " of exercise " + data.x + " is now shown. Reload the lesson to see it.";
+      return "the " + data.what + " of exercise " + data.x + ": " + data.text;
     }
     if (data.kind === "reset") { return "your teacher emptied your sandbox; your progress is kept."; }
     if (data.kind === "ended") { return "this class has ended."; }

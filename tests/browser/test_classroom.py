@@ -125,6 +125,9 @@ async def test_a_teacher_and_three_students(
     assert time.monotonic() - solved < 2.0
     await teacher.screenshot(path=screenshot_path("classroom-dashboard.png"), full_page=True)
 
+    ben = students[1]
+    await ben.goto(f"{live_server}/repl")
+    await expect(ben.locator("html")).to_have_attribute("data-class-live", "1")
     # The teacher opens Ana's keys, then sends her a notice.
     await row.get_by_role("link", name="Ana").click()
     panel = teacher.get_by_test_id("student-detail")
@@ -134,7 +137,13 @@ async def test_a_teacher_and_three_students(
     await teacher.get_by_label("Notice (appears in their REPL)").fill("Nice work, Ana!")
     await teacher.get_by_test_id("notice-form").get_by_role("button", name="Send").click()
     await expect(ana.get_by_test_id("class-notice")).to_contain_text("Nice work, Ana!")
-    await expect(students[1].locator("body")).not_to_contain_text("Nice work")
+    # The teacher reveals the solution to the class: Ben's REPL shows it; nobody saw Ana's note.
+    await teacher.get_by_label("Exercise", exact=True).select_option(EXERCISE)
+    await teacher.get_by_role("button", name="Reveal the solution").click()
+    await expect(ben.get_by_test_id("class-notice")).to_contain_text(
+        'solution of exercise what-is-redis/first-key: SET welcome "Hello from my sandbox"'
+    )
+    await expect(ben.locator("body")).not_to_contain_text("Nice work")
 
     # Reset Ana's sandbox: her key is gone, her progress stays.
     await panel.get_by_test_id("reset-student").click()

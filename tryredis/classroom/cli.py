@@ -37,7 +37,7 @@ def write_site_url(runtime_dir: Path, url: str) -> None:
 
 
 def running_site_url(root: Path | None = None) -> str | None:
-    """The site URL of a running embedded Redis of this user, if exactly one runs."""
+    """The site URL of the running embedded Redis of this user (StartupError if several)."""
     found = []
     for entry in (root or runtime_root()).iterdir():
         match = _RUNTIME_DIR.fullmatch(entry.name)
@@ -49,7 +49,12 @@ def running_site_url(root: Path | None = None) -> str | None:
             found.append((entry / SITE_URL_FILE).read_text().strip())
         except (OSError, ValueError):
             continue
-    return found[0] if len(found) == 1 else None
+    if len(found) > 1:
+        raise StartupError(
+            "several tryredis sites are running: set TRYREDIS_REDIS_URL to the one to manage "
+            "(its site.url file in /tmp/tryredis-<pid>-*/)"
+        )
+    return found[0] if found else None
 
 
 def site_redis_url(settings: Settings) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -165,6 +167,19 @@ async def notice(request: Request) -> Response:
     return done(request, back, "Notice sent.")
 
 
+def reveal_text(classroom: Classroom, exercise: str, what: str) -> str:
+    """What the students' REPLs show for a reveal: the hint as text, or the solution's lines."""
+    slug, _, exercise_id = exercise.partition("/")
+    lesson = classroom.lessons.get(slug)
+    found = next((e for e in lesson.exercises if e.id == exercise_id), None) if lesson else None
+    if found is None:
+        return ""
+    if what == "solution":
+        return " ; ".join(found.solution)
+    # The hint is our own rendered Markdown: its text, without the tags.
+    return html.unescape(re.sub(r"<[^>]+>", "", found.hint_html)).strip()
+
+
 def _refused(request: Request, message: str) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": message}, status_code=400)
@@ -181,7 +196,10 @@ async def reveal(request: Request) -> Response:
             klass, classroom.lessons)}:  # fmt: skip
         return _refused(request, "Choose an assigned exercise and hint or solution.")
     await classroom.classes.reveal(klass, exercise, what)
-    await publish(classroom.redis, classroom.keys, klass.id, "reveal", x=exercise, what=what)
+    text = reveal_text(classroom, exercise, what)
+    await publish(
+        classroom.redis, classroom.keys, klass.id, "reveal", x=exercise, what=what, text=text
+    )
     back = request.url_for("teach-class", class_id=klass.id).path
     return done(request, back, f"The {what} of {exercise} is shown to the class.")
 
@@ -266,7 +284,7 @@ async def progress_response(classroom: Classroom, klass: Klass, fmt: str) -> Res
             progress.to_csv(klass, cols, found), media_type="text/csv", headers=headers
         )
     return Response(
-        json.dumps(progress.to_json(klass, cols, found)),
+        json.dumps(progress.to_json(klass, cols, found), separators=(",", ":")),
         media_type="application/json",
         headers=headers,
     )

@@ -118,6 +118,7 @@ def _for_student(event: Event, learner_id: str) -> dict[str, str] | None:
             "kind": "reveal",
             "x": event.fields.get("x", ""),
             "what": event.fields.get("what", ""),
+            "text": event.fields.get("text", ""),
         }
     if event.type == "reset" and event.fields.get("l") == learner_id:
         return {"kind": "reset"}
