@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tryredis.assets import StaticAssets
+from tryredis.classroom.join_views import revealed_solutions
 from tryredis.classroom.service import Classroom
 from tryredis.lessons import load_lessons
 from tryredis.resources import packaged_dir
@@ -23,6 +24,7 @@ from tryredis.services import Services
 from tryredis.settings import Settings
 from tryredis.startup import OneLineStartupErrors
 from tryredis.templating import build_templates
+from tryredis.views.exercises import add_solution_reveal
 
 log = logging.getLogger("tryredis")
 
@@ -60,6 +62,8 @@ def create_app(settings: Settings, *, static_dir: Path = STATIC_DIR) -> Starlett
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )
+    # A class can show exercises' solutions (a teacher's reveal, or the class's default).
+    add_solution_reveal(app, revealed_solutions)
     app.state.settings = settings
     app.state.lessons = lessons
     app.state.assets = assets

@@ -139,6 +139,27 @@ class Student:
         results: list[dict[str, str]] = response.json()["results"]
         return results
 
+    def start(self, slug: str, exercise: str) -> None:
+        """Press the exercise's Start."""
+        response = self.http.post(
+            f"/lesson/{slug}/exercises/{exercise}/start", headers={"x-csrf-token": self.csrf()}
+        )
+        assert response.status_code == 200, response.text
+
     def check(self, slug: str) -> str:
-        """What the lesson's exercise tracker says (this records progress)."""
+        """The checks the page runs after each command (this records progress)."""
+        response = self.http.post(
+            f"/lesson/{slug}/exercises/check", headers={"x-csrf-token": self.csrf()}
+        )
+        assert response.status_code == 200, response.text
+        return response.text
+
+    def solve_first_key(self) -> None:
+        """Solve lesson 1's first exercise as a learner does: Start, the commands, the check."""
+        self.start("what-is-redis", "first-key")
+        self.run('SET welcome "Hello from my sandbox"', "GET welcome")
+        assert "Done" in self.check("what-is-redis")
+
+    def panels(self, slug: str) -> str:
+        """The lesson's exercise panels as the page loads them."""
         return self.http.get(f"/lesson/{slug}/exercises").text

@@ -38,8 +38,8 @@ def new_class(http: httpx.Client, token: str, **body: object) -> dict[str, objec
 def test_the_api_from_creation_to_deletion(site: str, class_settings: Settings) -> None:
     token = token_of(class_settings, site, "Api Teacher")
     http = client(site)
-    made = new_class(http, token, ends="2999-12-31", hints=False)
-    assert made["ends"] == "2999-12-31" and made["hints"] is False
+    made = new_class(http, token, ends="2999-12-31", solutions=True)
+    assert made["ends"] == "2999-12-31" and made["solutions"] is True
     assert str(made["join_url"]).endswith(f"/join?code={made['code']}")
     class_id = made["id"]
 

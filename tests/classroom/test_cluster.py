@@ -91,8 +91,7 @@ def test_a_class_on_the_cluster(cluster_site: tuple[str, Settings, RedisCluster]
     students = [Student(site) for _ in range(3)]
     for n, student in enumerate(students):
         assert student.join(code, f"S{n}").status_code == 200
-    students[0].run('SET welcome "Hello from my sandbox"')
-    assert "Done" in students[0].check(LESSON)
+    students[0].solve_first_key()
     while (done := wait_for(events, "done"))["x"] != EXERCISE:
         pass
     stop.set()
@@ -105,7 +104,7 @@ def test_a_class_on_the_cluster(cluster_site: tuple[str, Settings, RedisCluster]
 
     assert teacher.post(f"/teach/classes/{class_id}/reset", student="all").status_code == 303
     assert students[0].run("DBSIZE")[0]["output"] == "(integer) 0"
-    assert "Done" in students[0].check(LESSON)
+    assert "Done." in students[0].panels(LESSON)
 
     again = Student(site)
     assert again.join(code, "s0", students[0].rejoin).status_code == 200

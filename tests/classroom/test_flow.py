@@ -75,8 +75,8 @@ def test_a_class_from_creation_to_the_csv(
     taken = Student(site).join(code, "  alice ")
     assert taken.status_code == 409 and "already called" in taken.text
 
-    alice.run('SET welcome "Hello from my sandbox"', "GET welcome", "NOSUCH")
-    assert "Done" in alice.check(LESSON)
+    alice.solve_first_key()
+    alice.run("NOSUCH")
 
     rows = list(csv.reader(io.StringIO(teacher.http.get(
         f"/teach/classes/{class_id}/progress.csv").text)))  # fmt: skip
@@ -106,7 +106,7 @@ def test_a_class_from_creation_to_the_csv(
     reset = teacher.post(f"/teach/classes/{class_id}/reset", student=learner)
     assert reset.status_code == 303
     assert alice.run("EXISTS welcome")[0]["output"] == "(integer) 0"
-    assert "Done" in alice.check(LESSON)
+    assert "Done." in alice.panels(LESSON)
 
     # Ending the class deletes every member's data.
     assert teacher.page(f"/teach/classes/{class_id}/end").status_code == 200
@@ -125,14 +125,13 @@ def test_a_student_who_lost_their_cookies_rejoins_with_their_code(
     code = teacher.code(class_id)
     first = Student(site)
     first.join(code, "Lin")
-    first.run('SET welcome "Hello from my sandbox"')
-    first.check(LESSON)
+    first.solve_first_key()
     again = Student(site)  # another device: no cookies
     wrong = again.join(code, "Lin", "AAAAAA")
     assert wrong.status_code == 403 and "do not match" in wrong.text
     back = again.join(code, "lin", first.rejoin)
     assert back.status_code == 200 and "Welcome back" in back.text
-    assert "Done" in again.check(LESSON)
+    assert "Done." in again.panels(LESSON)
     assert again.run("GET welcome")[0]["output"] == '"Hello from my sandbox"'
     # The teacher reissues the code: the old one stops working.
     row = teacher.http.get(f"/teach/classes/{class_id}/progress.json").json()["students"][0]
@@ -157,6 +156,23 @@ def test_closed_and_rotated_codes(site: str, class_settings: Settings) -> None:
     assert Student(site).join(new, "Ann").status_code == 404
     teacher.post(f"/teach/classes/{class_id}/code", action="open")
     assert Student(site).join(new, "Ann").status_code == 200
+
+
+def test_a_revealed_solution_shows_to_the_class_only(site: str, class_settings: Settings) -> None:
+    teacher = Teacher(site, class_settings, "Hedy")
+    class_id = teacher.create_class("Reveals", [LESSON])
+    member, outsider = Student(site), Student(site)
+    member.join(teacher.code(class_id), "Mo")
+    outsider.http.get("/")
+    assert 'data-testid="exercise-solution"' not in member.panels(LESSON)
+    revealed = teacher.post(
+        f"/teach/classes/{class_id}/reveal", exercise="what-is-redis/first-key", what="solution"
+    )
+    assert revealed.status_code == 303
+    assert 'data-testid="exercise-solution"' in member.panels(LESSON)
+    assert 'data-testid="exercise-solution"' not in outsider.panels(LESSON)
+    unknown = teacher.post(f"/teach/classes/{class_id}/reveal", exercise="nope/x", what="hint")
+    assert unknown.status_code == 400
 
 
 # Last in the module: it spends the address's allowance of failed joins.

@@ -58,7 +58,7 @@ def _class_json(request: Request, klass: Klass) -> dict[str, Any]:
         "code": klass.code if klass.open else None, "join_url": join_url(request, klass),
         "ends": datetime.fromtimestamp(klass.ends - 86400, UTC).strftime("%Y-%m-%d")
         if klass.ends else None,
-        "hints": klass.hints, "solutions": klass.solutions,
+        "solutions": klass.solutions,
     }  # fmt: skip
 
 
@@ -74,7 +74,7 @@ def _end_date(value: Any) -> int:
 
 @guarded
 async def create(request: Request) -> Response:
-    """POST /api/v1/classes: {"name", "lessons": [slug...], "ends"?, "hints"?, "solutions"?}."""
+    """POST /api/v1/classes: {"name", "lessons": [slug...], "ends"?, "solutions"?}."""
     teacher = await _teacher(request)
     body = await read_json(request, 8192)
     lessons = body.get("lessons", []) if isinstance(body, dict) else None
@@ -90,7 +90,6 @@ async def create(request: Request) -> Response:
             body["name"],
             lesson_choice(request, lessons),
             ends=_end_date(body.get("ends")),
-            hints=bool(body.get("hints", True)),
             solutions=bool(body.get("solutions", False)),
         )
     except ClassError as error:

@@ -46,14 +46,13 @@ class Klass:
     code: str
     open: bool
     ends: int  # unix seconds; 0: no end date
-    hints: bool
-    solutions: bool
+    solutions: bool  # solutions show from the start (else after tries, or when revealed)
     created: int
     reveals: dict[str, list[str]] = field(default_factory=dict)
 
     def revealed(self, exercise: str, what: str) -> bool:
-        """Whether the hint or solution of ``slug/exercise`` shows for this class."""
-        default = self.hints if what == "hint" else self.solutions
+        """Whether the teacher revealed the hint or solution of ``slug/exercise`` to the class."""
+        default = self.solutions and what == "solution"
         return default or what in self.reveals.get(exercise, [])
 
 
@@ -88,7 +87,6 @@ def _klass(class_id: str, raw: dict[Any, Any]) -> Klass | None:
         code=data.get("code", ""),
         open=data.get("open") == "1",
         ends=int(data.get("ends") or 0),
-        hints=data.get("hints") == "1",
         solutions=data.get("solutions") == "1",
         created=int(data.get("created") or 0),
         reveals=json.loads(data.get("reveals") or "{}"),
@@ -109,7 +107,6 @@ class ClassStore:
         lessons: list[str],
         *,
         ends: int = 0,
-        hints: bool = True,
         solutions: bool = False,
     ) -> Klass:
         """A new class with an open join code."""
@@ -122,8 +119,8 @@ class ClassStore:
         code = await self._claim_code(class_id)
         record = {
             "name": name, "teacher": teacher.id, "lessons": json.dumps(lessons), "code": code,
-            "open": "1", "ends": str(ends), "hints": "1" if hints else "0",
-            "solutions": "1" if solutions else "0", "created": str(int(time.time())),
+            "open": "1", "ends": str(ends), "solutions": "1" if solutions else "0",
+            "created": str(int(time.time())),
         }  # fmt: skip
         await self.redis.hset(self.keys.klass(class_id), mapping=record)  # type: ignore[arg-type]
         await self.redis.sadd(self.keys.teacher_classes(teacher.id), class_id)

@@ -176,8 +176,10 @@ def reveal_text(classroom: Classroom, exercise: str, what: str) -> str:
         return ""
     if what == "solution":
         return " ; ".join(found.solution)
-    # The hint is our own rendered Markdown: its text, without the tags.
-    return html.unescape(re.sub(r"<[^>]+>", "", found.hint_html)).strip()
+    # The hints are our own rendered Markdown: their text, without the tags.
+    return " / ".join(
+        html.unescape(re.sub(r"<[^>]+>", "", hint)).strip() for hint in found.hints_html
+    )
 
 
 def _refused(request: Request, message: str) -> Response:

@@ -17,6 +17,7 @@ from tryredis.classroom.classes import ClassError, Klass, Member, check_display_
 from tryredis.classroom.events import Event, since
 from tryredis.classroom.service import Classroom
 from tryredis.classroom.web import classroom_of, read_form, render
+from tryredis.lessons import Lesson
 from tryredis.sessions import RateLimited
 from tryredis.views.api import ApiError, guarded, identify
 from tryredis.views.common import (
@@ -168,6 +169,16 @@ async def _student_stream(
                 yield f"id: {event.id}\ndata: {json.dumps(shown)}\n\n".encode()
             if shown and shown["kind"] == "ended":
                 return
+
+
+async def revealed_solutions(request: Request, learner_id: str, lesson: Lesson) -> list[str]:
+    """The exercise view's reveal hook: the lesson's exercises whose solution the class shows."""
+    classroom = classroom_of(request)
+    class_id = await classroom.roster.class_of(learner_id)
+    klass = await classroom.classes.get(class_id) if class_id else None
+    if klass is None:
+        return []
+    return [e for e in lesson.exercise_ids if klass.revealed(lesson.progress_name(e), "solution")]
 
 
 async def membership(request: Request, learner_id: str) -> dict[str, object] | None:

@@ -141,7 +141,6 @@ async def create_class(request: Request) -> Response:
             form.get("name", ""),
             lesson_choice(request, form.getlist("lessons")),
             ends=_end_date(form.get("ends", "")),
-            hints=form.get("hints") == "1",
             solutions=form.get("solutions") == "1",
         )
     except ClassError as error:
