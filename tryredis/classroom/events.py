@@ -100,7 +100,10 @@ class Hub:
 
     async def _read(self, class_id: str, last_id: str) -> None:
         stream = self.keys.events(class_id)
+        task = asyncio.current_task()
         while True:
+            if task is not None and task.cancelling():  # a cancel redis-py swallowed
+                raise asyncio.CancelledError
             try:
                 found: Any = await self.redis.xread({stream: last_id}, count=200, block=BLOCK_MS)
             except asyncio.CancelledError:
@@ -118,11 +121,6 @@ class Hub:
                             queue.get_nowait()
                         queue.put_nowait(event)
 
-    async def close(self) -> None:
-        """Stop every reader."""
-        for task in self._readers.values():
-            task.cancel()
-        for task in self._readers.values():
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._readers.clear()
+    def readers(self) -> list[asyncio.Task[None]]:
+        """The running readers (the classroom cancels them at shutdown)."""
+        return list(self._readers.values())

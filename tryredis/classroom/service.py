@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -28,6 +27,7 @@ log = logging.getLogger("tryredis.classroom")
 TEACHER_RATE = 5.0  # per second
 TEACHER_BURST = 60
 SWEEP_SECONDS = 60.0
+CLOSE_SECONDS = 2.0
 RECENT_LINES = 20
 FAILED_KINDS = ("error", "refused", "parse")
 
@@ -140,6 +140,7 @@ class Classroom:
         return ended
 
     async def _sweep_forever(self) -> None:
+        task = asyncio.current_task()
         while True:
             try:
                 await self.sweep()
@@ -147,12 +148,17 @@ class Classroom:
                 log.warning("class sweep skipped: %s", error)
             except Exception:
                 log.exception("class sweep failed")
+            # redis-py can swallow a cancel (CPython gh-86296, see tryredis/janitor.py).
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
             await asyncio.sleep(SWEEP_SECONDS)
 
     async def close(self) -> None:
-        """Stop the sweep and the event readers."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-        await self.hub.close()
+        """Stop the sweep and the event readers; never waits more than a few seconds."""
+        tasks = [t for t in (self._sweeper, *self.hub.readers()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=CLOSE_SECONDS)
+            if late:
+                log.warning("%d classroom task(s) did not stop; left behind", len(late))
