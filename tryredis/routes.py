@@ -10,7 +10,7 @@ from tryredis.classroom import dashboard_views as dash
 from tryredis.classroom import join_views, teach_views
 from tryredis.labs import http_views
 from tryredis.labs import views as labs
-from tryredis.views import api, exercises, health, pages, resp, subscribe
+from tryredis.views import api, exercises, health, keys, pages, resp, subscribe
 
 
 def build_routes(assets: StaticAssets) -> list[BaseRoute]:
@@ -59,6 +59,11 @@ def build_routes(assets: StaticAssets) -> list[BaseRoute]:
         ),
         Route("/sandbox/reset", api.reset_sandbox, methods=["POST"], name="sandbox-reset"),
         Route("/repl/subscribe", subscribe.subscribe, name="repl-subscribe"),
+        # The REPL's hints, completion and keys panel (tryredis/views/keys.py).
+        Route(keys.catalogue_path(), keys.commands, name="repl-commands"),
+        Route("/repl/keys", keys.keys, name="repl-keys"),
+        Route("/repl/key", keys.key, name="repl-key"),
+        Route("/repl/complete", keys.complete, name="repl-complete"),
         # Live labs (docs/labs.md): pages, then the endpoints they call.
         Route("/lab", labs.labs_index, name="labs"),
         Route("/lab/cache-aside", labs.cache_aside_page, name="lab-cache-aside"),
