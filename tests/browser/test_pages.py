@@ -33,13 +33,3 @@ async def test_keyboard_focus_is_visible(live_server: str, page: Page) -> None:
     await expect(focused).to_have_text("Skip to content")
     outline = await focused.evaluate("e => getComputedStyle(e).outlineStyle")
     assert outline != "none"
-
-
-async def test_narrow_screens_put_the_repl_below_the_lesson(live_server: str, page: Page) -> None:
-    await page.set_viewport_size({"width": 600, "height": 900})
-    await page.goto(live_server)
-    await page.get_by_test_id("lesson-list").locator(".lesson-link").first.click()
-    lesson_box = await page.get_by_test_id("lesson").bounding_box()
-    repl_box = await page.get_by_test_id("repl").bounding_box()
-    assert lesson_box and repl_box
-    assert repl_box["y"] >= lesson_box["y"] + lesson_box["height"] - 1
