@@ -10,12 +10,14 @@ imports its modules (``tests/test_imports.py`` checks it).
   Reply`` for argument lists (labs, typed replies); ``Refusal`` is the sandbox's
   policy, ``CommandError`` Redis's own error answered without running anything.
 * ``Engine.subscribe`` opens a ``Stream`` of SUBSCRIBE in the learner's own channels.
+* ``overview``, ``inspect_key``, ``key_names``: the keys panel's reads (``inspect.py``).
 """
 
 from tryredis.repl.bookkeeping import Bookkeeping, TransactionState
 from tryredis.repl.engine import Engine, Kind, Result, Sandbox
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.help import help_text
+from tryredis.repl.inspect import KeyInfo, KeyView, Overview, inspect_key, key_names, overview
 from tryredis.repl.keyindex import Entry, Usage
 from tryredis.repl.limits import Limits, setting_name
 from tryredis.repl.spec import CommandError, CommandSpec, Refusal
@@ -25,9 +27,9 @@ from tryredis.repl.tokenizer import LineError, split_line
 from tryredis.wire import ErrorReply, Reply, Status
 
 __all__ = [
-    "Bookkeeping", "CommandError", "CommandSpec", "Engine", "Entry", "ErrorReply", "Event", "Kind",
-    "Limits", "LineError", "Refusal", "Reply", "Result", "Sandbox", "Status", "Stream",
-    "SubscriptionRefused", "TransactionState", "Usage",
+    "Bookkeeping", "CommandError", "CommandSpec", "Engine", "Entry", "ErrorReply", "Event",
+    "KeyInfo", "KeyView", "Kind", "Limits", "LineError", "Overview", "Refusal", "Reply", "Result",
+    "Sandbox", "Status", "Stream", "SubscriptionRefused", "TransactionState", "Usage",
     "acl_command_names", "commands_by_group", "find_spec", "format_reply", "help_text",
-    "resolve", "setting_name", "split_line",
+    "inspect_key", "key_names", "overview", "resolve", "setting_name", "split_line",
 ]  # fmt: skip

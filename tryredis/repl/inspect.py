@@ -7,9 +7,10 @@ scans. The one exception Redis itself makes is ``PFCOUNT``, which may store the
 HyperLogLog's cached estimate (and, as in Redis, touch a WATCH on that key).
 
 ``overview()`` lists at most ``limit`` keys, sorted by name, with type, TTL and
-size; ``inspect()`` reads one page of one key. Both answer plain data classes
-the view turns into JSON. A key that vanishes between two reads (it expired, or
-another tab deleted it) is simply left out, or answered as ``None``.
+size; ``inspect_key()`` reads one page of one key; ``key_names()`` lists names.
+They answer plain data classes the view turns into JSON. A key that vanishes
+between two reads (it expired, or another tab deleted it) is left out, or
+answered as ``None``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tryredis.repl.formatter import quote_bytes
-from tryredis.repl.replies import ErrorReply, Reply
+from tryredis.wire import ErrorReply, Reply
 
 PAGE_ITEMS = 50
 STRING_PAGE_BYTES = 1024
@@ -61,7 +61,7 @@ class Overview:
 
 @dataclass
 class KeyView:
-    """One page of one key's value, shaped for its type (see ``inspect``)."""
+    """One page of one key's value, shaped for its type (see ``inspect_key``)."""
 
     info: KeyInfo
     encoding: str
@@ -84,16 +84,6 @@ def _list(reply: Reply) -> list[Reply]:
 
 def _bytes(reply: Reply) -> bytes:
     return reply if isinstance(reply, bytes) and not isinstance(reply, ErrorReply) else b""
-
-
-def glob_escape(text: bytes) -> bytes:
-    """``text`` as a glob pattern that matches only itself."""
-    out = bytearray()
-    for byte in text:
-        if byte in b"*?[]\\":
-            out.append(ord("\\"))
-        out.append(byte)
-    return bytes(out)
 
 
 async def key_names(sandbox: Executes, pattern: bytes = b"*") -> list[bytes]:
@@ -124,7 +114,7 @@ def _offset(page: str) -> int:
     return int(page) if page.isdigit() and len(page) < 12 else 0
 
 
-async def inspect(sandbox: Executes, name: bytes, page: str = "") -> KeyView | None:
+async def inspect_key(sandbox: Executes, name: bytes, page: str = "") -> KeyView | None:
     """One page of a key's value; None when the key does not exist.
 
     ``items`` by type: list ``[index, value]``, hash ``[field, value]``, set
@@ -223,23 +213,3 @@ _READERS = {
     "stream": _stream_page,
     "string": _string_page,
 }
-
-
-def typed_form(name: bytes) -> str:
-    """How to type ``name`` at the prompt so redis-cli's splitting gives back these bytes."""
-    try:
-        text = name.decode("utf-8")
-    except UnicodeDecodeError:
-        return quote_bytes(name)
-    plain = text and all(ch.isprintable() and not ch.isspace() and ch not in "\"'" for ch in text)
-    return text if plain else quote_bytes(name)
-
-
-def display(value: Reply) -> str:
-    """A value for the panel: UTF-8 text as it is, anything else with redis-cli's escapes."""
-    data = _bytes(value) if not isinstance(value, int) else b"%d" % value
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return quote_bytes(data)[1:-1]
-    return text if all(ch.isprintable() or ch == " " for ch in text) else quote_bytes(data)[1:-1]

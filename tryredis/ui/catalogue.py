@@ -14,8 +14,7 @@ import hashlib
 import json
 from typing import Any
 
-from tryredis.repl.command_docs import REDIS_VERSION
-from tryredis.repl.table import CommandSpec, commands_by_group, find_spec
+from tryredis.repl import CommandSpec, commands_by_group, find_spec
 from tryredis.ui.syntax import Node, SyntaxUnparsed, parse
 
 # Placeholders that name one of the learner's keys: Tab completes them from the sandbox.
@@ -70,7 +69,7 @@ def _container(name: str, subs: list[CommandSpec]) -> dict[str, Any]:
 
 
 def build() -> dict[str, Any]:
-    """The catalogue: ``{"redis": version, "commands": {name: entry}}`` (names as the table's)."""
+    """The catalogue, ``{"commands": {name: entry}}``, named as the table (``object|encoding``)."""
     leaves = sorted((s for specs in commands_by_group().values() for s in specs), key=_name)
     commands = {spec.name: _entry(spec) for spec in leaves}
     containers: dict[str, list[CommandSpec]] = {}
@@ -83,7 +82,7 @@ def build() -> dict[str, Any]:
             commands[parent]["subs"] = sorted(s.name.partition("|")[2] for s in subs)
         else:
             commands[parent] = _container(parent, subs)
-    return {"redis": REDIS_VERSION, "commands": dict(sorted(commands.items()))}
+    return {"commands": dict(sorted(commands.items()))}
 
 
 def _name(spec: CommandSpec) -> str:

@@ -16,9 +16,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tryredis.repl import inspect
-from tryredis.repl.table import CommandError, Refusal
-from tryredis.repl.tokenizer import LineError, split_line
+from tryredis.repl import (
+    CommandError,
+    KeyInfo,
+    LineError,
+    Refusal,
+    Reply,
+    format_reply,
+    inspect_key,
+    key_names,
+    overview,
+    split_line,
+)
 from tryredis.ui import catalogue
 from tryredis.views.api import ApiError, guarded, identify, open_sandbox
 from tryredis.views.common import services_of
@@ -48,10 +57,40 @@ async def _has_sandbox(request: Request) -> bool:
     return await services_of(request).sessions.exists(caller.learner_id)
 
 
-def _key_json(info: inspect.KeyInfo) -> dict[str, Any]:
+def glob_escape(text: bytes) -> bytes:
+    """``text`` as a glob pattern that matches only itself."""
+    out = bytearray()
+    for byte in text:
+        if byte in b"*?[]\\":
+            out.append(ord("\\"))
+        out.append(byte)
+    return bytes(out)
+
+
+def typed_form(name: bytes) -> str:
+    """How to type ``name`` at the prompt so redis-cli's splitting gives back these bytes."""
+    try:
+        text = name.decode("utf-8")
+    except UnicodeDecodeError:
+        return format_reply(name)  # a bulk string prints quoted, with redis-cli's escapes
+    plain = text and all(ch.isprintable() and not ch.isspace() and ch not in "\"'" for ch in text)
+    return text if plain else format_reply(name)
+
+
+def display(value: Reply) -> str:
+    """A value for the panel: UTF-8 text as it is, anything else with redis-cli's escapes."""
+    data = value if isinstance(value, bytes) else str(value).encode()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return format_reply(data)[1:-1]
+    return text if all(ch.isprintable() or ch == " " for ch in text) else format_reply(data)[1:-1]
+
+
+def _key_json(info: KeyInfo) -> dict[str, Any]:
     return {
-        "name": inspect.display(info.name),
-        "arg": inspect.typed_form(info.name),
+        "name": display(info.name),
+        "arg": typed_form(info.name),
         "type": info.type,
         "ttl_ms": info.ttl_ms,
         "size": info.size,
@@ -64,7 +103,7 @@ def _pattern(request: Request) -> bytes:
         return b"*"
     pattern = text.encode("utf-8", "surrogateescape")
     # A filter without glob characters finds keys that contain it.
-    return pattern if any(c in text for c in "*?[") else b"*" + inspect.glob_escape(pattern) + b"*"
+    return pattern if any(c in text for c in "*?[") else b"*" + glob_escape(pattern) + b"*"
 
 
 @guarded
@@ -74,7 +113,7 @@ async def keys(request: Request) -> Response:
         return JSONResponse({"keys": [], "total": 0}, headers=NO_STORE)
     sandbox = await open_sandbox(request, 1, own_state=True)
     try:
-        found = await inspect.overview(sandbox, pattern=_pattern(request), limit=OVERVIEW_LIMIT)
+        found = await overview(sandbox, pattern=_pattern(request), limit=OVERVIEW_LIMIT)
     except (CommandError, Refusal) as error:
         raise ApiError(400, str(error)) from None
     return JSONResponse(
@@ -89,13 +128,10 @@ async def complete(request: Request) -> Response:
         return JSONResponse({"keys": [], "more": False}, headers=NO_STORE)
     prefix = request.query_params.get("prefix", "").encode("utf-8", "surrogateescape")
     sandbox = await open_sandbox(request, 1, own_state=True)
-    names = await inspect.key_names(sandbox, inspect.glob_escape(prefix) + b"*")
+    names = await key_names(sandbox, glob_escape(prefix) + b"*")
     return JSONResponse(
         {
-            "keys": [
-                {"name": inspect.display(n), "arg": inspect.typed_form(n)}
-                for n in names[:COMPLETIONS_LIMIT]
-            ],
+            "keys": [{"name": display(n), "arg": typed_form(n)} for n in names[:COMPLETIONS_LIMIT]],
             "more": len(names) > COMPLETIONS_LIMIT,
         },
         headers=NO_STORE,
@@ -118,7 +154,7 @@ def _item(value: Any) -> Any:
     if isinstance(value, list):
         return [_item(v) for v in value]
     if isinstance(value, bytes | int):
-        return inspect.display(value) if isinstance(value, bytes) else value
+        return display(value) if isinstance(value, bytes) else value
     return value
 
 
@@ -130,7 +166,7 @@ async def key(request: Request) -> Response:
         return JSONResponse({"gone": True}, headers=NO_STORE)
     sandbox = await open_sandbox(request, 1, own_state=True)
     try:
-        view = await inspect.inspect(sandbox, name, request.query_params.get("page", ""))
+        view = await inspect_key(sandbox, name, request.query_params.get("page", ""))
     except (CommandError, Refusal) as error:
         raise ApiError(400, str(error)) from None
     if view is None:
@@ -138,10 +174,10 @@ async def key(request: Request) -> Response:
     extra: dict[str, Any] = {}
     for field, value in view.extra.items():
         if field == "value":
-            extra["value"] = inspect.display(value)
+            extra["value"] = display(value)
             extra["hex"] = value.hex()
         elif field == "groups":
-            extra["groups"] = [{**g, "name": inspect.display(g["name"])} for g in value]
+            extra["groups"] = [{**g, "name": display(g["name"])} for g in value]
         else:
             extra[field] = value
     return JSONResponse(
