@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -21,11 +22,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
-    """The app's base URL while the ``with`` block runs (lifespan included)."""
+def serving(app: ASGIApp, **options: Any) -> Iterator[str]:
+    """The app's base URL while the ``with`` block runs (lifespan included).
+
+    ``options`` are more ``uvicorn.Config`` arguments (timeouts, connection limits).
+    """
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

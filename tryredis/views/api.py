@@ -98,8 +98,15 @@ async def read_json(request: Request, limit: int) -> Any:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise ApiError(415, "send the body as application/json")
+    return parse_json(body)
+
+
+def parse_json(body: bytes) -> Any:
+    """JSON text as values; 400 when it is not JSON or nests deeper than the parser can go."""
     try:
         return json.loads(body)
+    except RecursionError:  # 1,000 ``[`` exhaust the C parser's recursion: the body's fault
+        raise ApiError(400, "the body's JSON is nested too deeply") from None
     except ValueError:
         raise ApiError(400, "the body is not valid JSON") from None
 

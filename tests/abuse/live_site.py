@@ -1,0 +1,66 @@
+"""The site served over real HTTP (uvicorn in a thread, a private Redis) for the HTTP abuse tests.
+
+A ``Browser`` is a learner's browser: the signed cookie from a page, the CSRF
+token from its meta tag, and every request a real HTTP request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from tests.conftest import settings_for
+from tests.support.live import serving
+from tests.support.redis_servers import RedisServer
+from tryredis.app import create_app
+from tryredis.labs.config import LabConfig
+
+
+@contextmanager
+def live_app(
+    server: RedisServer, uvicorn_options: dict[str, Any] | None = None, **overrides: object
+) -> Iterator[tuple[str, Starlette]]:
+    """The site's base URL and app, on ``server``, with a fast lab upstream."""
+    app = create_app(settings_for(server, **overrides))
+    app.state.lab_config = LabConfig(upstream_delay=0.01, token_wait_max=0.5)
+    with serving(app, **(uvicorn_options or {})) as url:
+        yield url, app
+
+
+class Browser:
+    """A learner's browser on the live site."""
+
+    def __init__(self, url: str, page: str = "/lab/cache-aside") -> None:
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=30)
+        response = self.http.get(page)
+        assert response.status_code == 200, response.text
+        match = re.search(r'<meta name="csrf-token" content="([^"]+)"', response.text)
+        assert match, "the page carries a CSRF token"
+        self.csrf = match.group(1)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What the site's own scripts send: the CSRF header and the page's origin."""
+        return {"x-csrf-token": self.csrf, "origin": self.url}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request with the cookie and the CSRF header."""
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.http.request(method, path, headers=headers, **kwargs)
+
+    def run(self, line: str) -> str:
+        """A line through the REPL's endpoint; its output."""
+        response = self.request("POST", "/api/v1/run", json={"line": line})
+        assert response.status_code == 200, response.text
+        output: str = response.json()["results"][0]["output"]
+        return output
+
+    def close(self) -> None:
+        """Close the connections."""
+        self.http.close()
