@@ -145,7 +145,11 @@ def guarded(handler: Any) -> Any:
 
 @guarded
 async def create_session(request: Request) -> Response:
-    """POST /api/v1/sessions: a new sandbox and its bearer token."""
+    """POST /api/v1/sessions: a new sandbox and its bearer token (never for another site's page)."""
+    if not same_origin(request):  # else any page a student visits spends their address's quota
+        raise ApiError(
+            403, "cross-site request refused: sandboxes are made by API clients or this site"
+        )
     await read_json(request, 1024)
     services = services_of(request)
     learner_id = new_learner_id()
