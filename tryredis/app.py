@@ -11,7 +11,9 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tryredis.assets import StaticAssets
 from tryredis.classroom.join_views import revealed_solutions
@@ -64,11 +66,33 @@ def create_app(settings: Settings, *, static_dir: Path = STATIC_DIR) -> Starlett
     )
     # A class can show exercises' solutions (a teacher's reveal, or the class's default).
     add_solution_reveal(app, revealed_solutions)
+    app.router.redirect_slashes = False  # Starlette's redirects are absolute URLs built from Host
+    app.router.default = _slash_redirects(app.router)
     app.state.settings = settings
     app.state.lessons = lessons
     app.state.assets = assets
     app.state.templates = templates
     return app
+
+
+def _slash_redirects(router: Router) -> ASGIApp:
+    """Not found, or ``/lab/`` redirected to ``/lab`` by a relative URL (naming no host)."""
+
+    async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        stripped = path.rstrip("/")
+        # "//evil.example/" would become "//evil.example": a URL naming another host.
+        wanted = scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
+        if wanted and stripped and path != stripped and stripped[1:2] != "/":
+            target = {**scope, "path": stripped}
+            if any(route.matches(target)[0] == Match.FULL for route in router.routes):
+                query = scope["query_string"].decode("latin-1")
+                url = stripped + ("?" + query if query else "")
+                await RedirectResponse(url, status_code=307)(scope, receive, send)
+                return
+        await router.not_found(scope, receive, send)
+
+    return not_found
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
