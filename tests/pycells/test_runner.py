@@ -10,7 +10,13 @@ import pytest
 from tests.pycells.transport import sandbox_clients
 from tryredis.pycells import helpers
 from tryredis.pycells.connection import Endpoint
-from tryredis.pycells.runner import default_run_async, run_code, run_exercise
+from tryredis.pycells.runner import (
+    default_run_async,
+    run_code,
+    run_code_async,
+    run_exercise,
+    run_exercise_async,
+)
 
 
 @pytest.fixture
@@ -100,3 +106,30 @@ def test_helpers() -> None:
     helpers.reset()
     assert clock.frozen is None and helpers.upstream.total == 0
     assert helpers.upstream.stars["redis/redis"] == 66000
+
+
+def test_the_awaiting_driver_reports_the_same(sandbox: Endpoint) -> None:
+    """For browsers without JSPI: the same steps, awaited instead of blocked on."""
+    code = (
+        "import redis.asyncio as redis\nasync with redis.Redis() as c:\n    await c.set('a', 1)\n"
+    )
+    tests = (
+        "async def test_async(r):\n    assert await r.get('a') == '1'\n"
+        "def test_sync(r):\n    assert r.get('a') == '2', 'a should be 2'\n"
+    )
+    blocked = run_exercise(code, tests, default_run_async)
+    awaited = asyncio.run(run_exercise_async(code, tests))
+    assert awaited == blocked
+    assert [(t.name, t.passed) for t in awaited.tests] == [
+        ("test_async", True),
+        ("test_sync", False),
+    ]
+    namespace = helpers.namespace()
+    assert (
+        asyncio.run(
+            run_code_async("x = await asyncio.sleep(0, 5)", {"asyncio": asyncio, **namespace})
+        )
+        is None
+    )
+    error = asyncio.run(run_code_async("await asyncio.sleep(0)\n1 / 0", {"asyncio": asyncio}))
+    assert error is not None and error.endswith("ZeroDivisionError: division by zero\n")

@@ -6,6 +6,14 @@ or async, run one by one after the code, in its namespace; a parameter named ``r
 a fresh client (``redis.asyncio`` for async tests, ``redis.Redis`` otherwise, both with
 ``decode_responses=True``). A test passes when it returns; its message is the
 assertion's text, or the failing line.
+
+Each run is written once, as *steps*: a generator that yields the coroutines it needs
+run (the code's top-level ``await``, an async test) and gets their outcome back. Two
+drivers run the steps: ``run_code``/``run_exercise`` block on each coroutine with a
+``run_async`` function (``asyncio.run`` under CPython; Pyodide's ``run_sync`` in a
+browser with WebAssembly JavaScript Promise Integration, so that a learner's own
+``asyncio.run`` works there too); ``run_code_async``/``run_exercise_async`` await
+them, for browsers without it.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import asyncio
 import inspect
 import linecache
 import traceback
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import asdict, dataclass, field
 from types import CodeType
 from typing import Any
@@ -28,6 +36,7 @@ from tryredis.pycells import helpers
 CODE_FILE = "<your code>"
 TESTS_FILE = "<tests>"
 RunAsync = Callable[[Coroutine[Any, Any, Any]], Any]
+Steps = Generator[Coroutine[Any, Any, Any], Any, Any]
 
 
 @dataclass(frozen=True)
@@ -64,11 +73,11 @@ def _compile(source: str, filename: str) -> CodeType:
     return code
 
 
-def execute(source: str, namespace: dict[str, Any], filename: str, run_async: RunAsync) -> None:
+def _execute(source: str, namespace: dict[str, Any], filename: str) -> Steps:
     """Run ``source`` in ``namespace``; a top-level ``await`` makes it a coroutine, run too."""
     result = eval(_compile(source, filename), namespace)  # noqa: S307 (the learner's own code, in their browser)
     if inspect.iscoroutine(result):
-        run_async(result)
+        yield result
 
 
 def traceback_text(error: BaseException, files: tuple[str, ...] = (CODE_FILE, TESTS_FILE)) -> str:
@@ -84,10 +93,10 @@ def traceback_text(error: BaseException, files: tuple[str, ...] = (CODE_FILE, TE
     return "".join(lines)
 
 
-def run_code(source: str, namespace: dict[str, Any], run_async: RunAsync) -> str | None:
-    """Run a plain cell's code; its traceback text, or None when it finished."""
+def _code_steps(source: str, namespace: dict[str, Any]) -> Steps:
+    """A plain cell: its traceback text, or None when it finished."""
     try:
-        execute(source, namespace, CODE_FILE, run_async)
+        yield from _execute(source, namespace, CODE_FILE)
     except BaseException as error:  # the learner's exception (SystemExit too) is a result
         if isinstance(error, KeyboardInterrupt):
             raise
@@ -95,32 +104,32 @@ def run_code(source: str, namespace: dict[str, Any], run_async: RunAsync) -> str
     return None
 
 
-def run_exercise(code: str, tests: str, run_async: RunAsync) -> Report:
+def _exercise_steps(code: str, tests: str) -> Steps:
     """Fresh helpers, the learner's code, then each ``test_*`` function of ``tests``."""
     helpers.reset()
     namespace = helpers.namespace()
-    report = Report(error=run_code(code, namespace, run_async))
+    report = Report(error=(yield from _code_steps(code, namespace)))
     if report.error is not None:
         return report
     before = set(namespace)
     try:
-        execute(tests, namespace, TESTS_FILE, run_async)
+        yield from _execute(tests, namespace, TESTS_FILE)
     except Exception as error:  # a broken test file is the site's bug: show it plainly
         report.error = "The tests could not load:\n" + traceback_text(error)
         return report
     for name, value in list(namespace.items()):
         if name.startswith("test_") and callable(value) and name not in before:
-            report.tests.append(run_test(name, value, run_async))
+            report.tests.append((yield from _test_steps(name, value)))
     return report
 
 
-def run_test(name: str, test: Callable[..., Any], run_async: RunAsync) -> TestResult:
+def _test_steps(name: str, test: Callable[..., Any]) -> Steps:
     """One test function, with its ``r`` argument if it has one."""
     helpers.reset()
     wants_client = "r" in inspect.signature(test).parameters
     try:
         if inspect.iscoroutinefunction(test):
-            run_async(_async_test(test, wants_client))
+            yield _async_test(test, wants_client)
         elif wants_client:
             with redis.Redis(decode_responses=True) as client:
                 test(client)
@@ -150,6 +159,60 @@ def _failing_line(error: BaseException) -> str:
         if frame.line:
             return f"failed: {frame.line}"
     return "an assertion failed"
+
+
+def _drive(steps: Steps, run_async: RunAsync) -> Any:
+    """Run the steps, blocking on each coroutine they yield."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = steps.throw(error) if error is not None else steps.send(value)
+        except StopIteration as stop:
+            return stop.value
+        try:
+            value, error = run_async(step), None
+        except BaseException as raised:  # thrown back into the steps, which report it
+            value, error = None, raised
+
+
+async def _drive_async(steps: Steps) -> Any:
+    """Run the steps, awaiting each coroutine they yield."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = steps.throw(error) if error is not None else steps.send(value)
+        except StopIteration as stop:
+            return stop.value
+        try:
+            value, error = await step, None
+        except BaseException as raised:
+            value, error = None, raised
+
+
+def run_code(source: str, namespace: dict[str, Any], run_async: RunAsync) -> str | None:
+    """Run a plain cell's code; its traceback text, or None when it finished."""
+    result: str | None = _drive(_code_steps(source, namespace), run_async)
+    return result
+
+
+def run_exercise(code: str, tests: str, run_async: RunAsync) -> Report:
+    """Run an exercise: the learner's code, then the tests."""
+    report: Report = _drive(_exercise_steps(code, tests), run_async)
+    return report
+
+
+async def run_code_async(source: str, namespace: dict[str, Any]) -> str | None:
+    """``run_code``, awaiting (the learner's ``asyncio.run`` cannot block then)."""
+    result: str | None = await _drive_async(_code_steps(source, namespace))
+    return result
+
+
+async def run_exercise_async(code: str, tests: str) -> Report:
+    """``run_exercise``, awaiting."""
+    report: Report = await _drive_async(_exercise_steps(code, tests))
+    return report
 
 
 def default_run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
