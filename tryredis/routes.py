@@ -10,6 +10,7 @@ from tryredis.classroom import dashboard_views as dash
 from tryredis.classroom import join_views, teach_views
 from tryredis.labs import http_views
 from tryredis.labs import views as labs
+from tryredis.pycells import views as cells
 from tryredis.views import api, exercises, health, keys, pages, resp, subscribe
 
 
@@ -20,6 +21,13 @@ def build_routes(assets: StaticAssets) -> list[BaseRoute]:
         Route("/api/v1/run", api.run, methods=["POST"], name="api-run"),
         # Typed replies for code cells (redis-py in the browser) and scripts: views/resp.py.
         Route("/api/v1/resp", resp.resp, methods=["POST"], name="api-resp"),
+        Route("/cells/modules/{digest}.zip", cells.modules_zip, name="cells-modules"),
+        Route(
+            "/lesson/{slug}/code-exercise",
+            cells.exercise_done,
+            methods=["POST"],
+            name="cells-progress",
+        ),
         Route("/", pages.index, name="index"),
         Route("/lesson/{slug}", pages.lesson, name="lesson"),
         Route("/repl", pages.repl_page, name="repl"),

@@ -337,6 +337,19 @@ FIELDS: tuple[Field, ...] = (
         "10",
         "A class member is flagged stuck after this long active without finishing an exercise",
     ),
+    # Code cells (tryredis/pycells): limits the learner's browser applies to their own code.
+    Field(
+        "cell_time_limit_seconds",
+        _positive_float,
+        "30",
+        "A code cell's run is stopped (its Python worker ended) after this many seconds",
+    ),
+    Field(
+        "cell_output_max_bytes",
+        _positive_int,
+        "65536",
+        "A code cell's run is stopped once it printed more than this",
+    ),
 )
 
 
@@ -388,6 +401,8 @@ class Settings:
     journal_lines: int = 50
     class_stuck_errors: int = 5
     class_stuck_minutes: float = 10.0
+    cell_time_limit_seconds: float = 30.0
+    cell_output_max_bytes: int = 65536
 
     @classmethod
     def from_env(

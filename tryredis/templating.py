@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from tryredis.assets import static_url
+from tryredis.pycells.lessons import has_code_cells
+from tryredis.pycells.runtime import cells_runtime
 
 
 def build_templates(directory: Path) -> Jinja2Templates:
@@ -26,6 +28,8 @@ def build_templates(directory: Path) -> Jinja2Templates:
         lambda context, path: static_url(context["request"], path)
     )
     env.globals["path_for"] = jinja2.pass_context(path_for)
+    env.globals["has_code_cells"] = has_code_cells  # site/lesson.html: code cells' script
+    env.globals["cells_runtime"] = cells_runtime
     return templates
 
 

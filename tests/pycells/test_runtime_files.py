@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import tomllib
 import zipfile
@@ -11,6 +12,7 @@ import zipfile
 from starlette.testclient import TestClient
 
 from tryredis.assets import IMMUTABLE, fingerprint_files
+from tryredis.pycells.bundle import MODULES, runtime_bundle
 from tryredis.settings import PROJECT_ROOT
 
 STATIC = PROJECT_ROOT / "static"
@@ -88,6 +90,7 @@ def test_a_bundle_shares_one_fingerprint() -> None:
     inside = {hashes[f"vendor/pyodide-314.0.8/{p.name}"] for p in PYODIDE.iterdir()}
     assert inside == {hashes["vendor/pyodide-314.0.8/"]}
     assert hashes["vendor/htmx-4.0.1.min.js"] != hashes["vendor/pyodide-314.0.8/"]
+    assert hashes["js/repl.js"] != hashes["js/cells-worker.js"]
 
 
 def test_runtime_files_are_served_immutable_typed_and_gzipped(client: TestClient) -> None:
@@ -108,3 +111,31 @@ def test_runtime_files_are_served_immutable_typed_and_gzipped(client: TestClient
     stdlib = client.get(base + "python_stdlib.zip", headers={"Accept-Encoding": "gzip"})
     assert stdlib.headers["content-type"] == "application/zip"
     assert "content-encoding" not in stdlib.headers and "vary" not in stdlib.headers
+
+
+def test_only_the_worker_may_compile_webassembly(client: TestClient) -> None:
+    assets = client.app.state.assets  # type: ignore[attr-defined]
+    worker = client.get("/static" + assets.url_path("js/cells-worker.js"))
+    assert "script-src 'self' 'wasm-unsafe-eval';" in worker.headers["content-security-policy"]
+    for path in ("/", "/repl", "/static" + assets.url_path("js/repl.js")):
+        policy = client.get(path).headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "wasm" not in policy
+
+
+def test_the_modules_zip_is_the_packages_own_files(client: TestClient) -> None:
+    bundle = runtime_bundle()
+    response = client.get(f"/cells/modules/{bundle.digest}.zip")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == IMMUTABLE
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert archive.namelist() == list(MODULES)
+        for name, source in MODULES.items():
+            assert archive.read(name) == source.read_bytes()
+    assert client.get("/cells/modules/000000000000.zip").status_code == 404
+
+
+def test_pages_without_cells_load_none_of_it(client: TestClient) -> None:
+    for path in ("/", "/repl", "/lesson/keys-and-strings"):
+        page = client.get(path).text
+        for name in ("pyodide", "codemirror", "cells"):
+            assert name not in page, (path, name)

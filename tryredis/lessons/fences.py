@@ -30,6 +30,7 @@ from tryredis.lessons.model import (
     RedisBlock,
     TranscriptStep,
 )
+from tryredis.pycells.lessons import render_python_cell, render_python_exercise
 
 PROMPT = "redis> "
 REDIS_OPTIONS = {"unordered", "nocheck"}
@@ -212,5 +213,8 @@ FENCES: dict[str, FenceRenderer] = {
     "redis": render_redis,
     "python": render_python,
     "exercise": render_exercise,
+    # Code cells and coding exercises, run in the learner's browser: tryredis/pycells.
+    "python cell": render_python_cell,
+    "exercise python": render_python_exercise,
     **{lang: _render_plain(lang) for lang in PLAIN},
 }
