@@ -272,16 +272,20 @@
     }).then(function (outcome) {
       self.setRunning(false);
       // After a solved exercise is recorded, so the lesson's progress line counts it.
-      return Promise.resolve(self.report(outcome, (Date.now() - started) / 1000)).then(ran);
+      return Promise.resolve(self.report(outcome, (Date.now() - started) / 1000)).then(function () { ran(self); });
     }).catch(function (error) {
       self.setRunning(false);
       self.say("Python could not start: " + error.message, "error");
     });
   };
 
-  // The REPL's panels (keys, exercises) refresh after commands ran in the sandbox.
-  function ran() {
+  // The REPL's panels refresh after a run: the exercises' (repl-ran) and, when the code
+  // sent commands, the keys panel (tryredis:wrote, see repl.js).
+  function ran(cell) {
     document.body.dispatchEvent(new CustomEvent("repl-ran", { bubbles: true, detail: { source: "cell" } }));
+    if (cell.traced) {
+      document.body.dispatchEvent(new CustomEvent("tryredis:wrote", { bubbles: true, detail: { source: "cell" } }));
+    }
   }
 
   Cell.prototype.setRunning = function (running) {
