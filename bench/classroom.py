@@ -9,8 +9,9 @@ Each student is driven as their browser drives the site, with its own cookies
 and connections: the lesson page (CSRF token), the class notice stream the page
 opens (``/class/events``), then at a human pace (a command every 2 to 6 s) one
 ``POST /api/v1/run`` with ``X-CSRF-Token`` followed by the exercise tracker's
-``GET /lesson/<slug>/exercises`` (what htmx fetches after every command). Every
-student solves the lesson's exercise once, at a random moment. An asyncio client
+``POST /lesson/<slug>/exercises/check`` (what htmx sends after every command). Every
+student solves the lesson's first exercise once, at a random moment: Start, then
+the two commands of its solution. An asyncio client
 is used instead of Locust because it holds 300 long-lived event streams and 300
 cookie jars in one process at a fraction of Locust's CPU, leaving the 2 cores to
 the server; the requests, headers and streams are the browser's own.
@@ -46,7 +47,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "what-is-redis"
 EXERCISE = "what-is-redis/first-key"
-SOLUTION = 'SET welcome "Hello from my sandbox"'
+SOLUTION = ['SET welcome "Hello from my sandbox"', "GET welcome"]
 LINES = ["SET k v", "GET k", "INCR n", "LPUSH l a b c", "LRANGE l 0 -1", "HSET h f 1",
          "HGETALL h", "EXPIRE k 100", "TTL k", "SADD s a b", "SMEMBERS s", "NOSUCH x"]  # fmt: skip
 
@@ -172,11 +173,18 @@ async def student(base: str, code: str, name: str, stats: Stats, until: float) -
         learner = ""
         solve_at = time.monotonic() + random.uniform(5, max(6.0, until - time.monotonic() - 10))
         solved = False
+        todo: list[str] = []
         try:
             while time.monotonic() < until:
                 await asyncio.sleep(random.uniform(2, 6))
-                line = SOLUTION if not solved and time.monotonic() >= solve_at else random.choice(
-                    LINES)  # fmt: skip
+                if not solved and not todo and time.monotonic() >= solve_at:
+                    begun = await http.post(
+                        f"/lesson/{LESSON}/exercises/first-key/start", headers=headers
+                    )
+                    if begun.status_code != 200:
+                        stats.errors.append(f"start {begun.status_code}")
+                    todo = list(SOLUTION)
+                line = todo.pop(0) if todo else random.choice(LINES)
                 started = time.monotonic()
                 try:
                     ran = await http.post("/api/v1/run", json={"lines": [line]}, headers=headers)
@@ -189,11 +197,11 @@ async def student(base: str, code: str, name: str, stats: Stats, until: float) -
                     continue
                 if not learner:
                     learner = await _learner_id(http, csrf[1])
-                if line == SOLUTION:
+                if line == SOLUTION[-1] and not todo:
                     solved = True
                     stats.sent[(learner, EXERCISE)] = time.monotonic()
                 started = time.monotonic()
-                check = await http.get(f"/lesson/{LESSON}/exercises")
+                check = await http.post(f"/lesson/{LESSON}/exercises/check", headers=headers)
                 stats.checks.append(time.monotonic() - started)
                 if check.status_code != 200:
                     stats.errors.append(f"exercises {check.status_code}")
@@ -282,7 +290,7 @@ def report(stats: Stats, seconds: float, classes: int, size: int) -> str:
     ]
     measures = [
         ("student command (`POST /api/v1/run`)", stats.commands),
-        ("exercise check (`GET .../exercises`)", stats.checks),
+        ("exercise check (`POST .../exercises/check`)", stats.checks),
         ("dashboard update (check sent -> event shown)", stats.dashboard),
     ]
     for name, values in measures:

@@ -7,7 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -40,7 +40,14 @@ def site_client(url: str, cluster: bool) -> SiteRedis:
     }
     if cluster:
         return RedisCluster.from_url(url, **options)
-    return Redis.from_url(url, **options)  # type: ignore[arg-type]
+    # A blocking pool: a burst of requests (a class joining at once) waits up to 2 s for a
+    # connection instead of failing at redis-py's default 100 with "Too many connections".
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=200, timeout=2.0, socket_timeout=2.0, socket_connect_timeout=2.0
+    )
+    client = Redis(connection_pool=pool, retry=Retry(NoBackoff(), 1))
+    client.auto_close_connection_pool = True  # aclose() closes the pool, as with from_url
+    return client
 
 
 async def check_redis(client: SiteRedis, setting: str) -> None:

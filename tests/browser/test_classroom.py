@@ -126,7 +126,9 @@ async def test_a_teacher_and_three_students(
         re.compile("is-done"), timeout=2000
     )
     assert time.monotonic() - solved < 2.0
-    await teacher.screenshot(path=screenshot_path("classroom-dashboard.png"), full_page=True)
+    # The activity columns follow: the commands she ran, when.
+    await expect(row.locator('[data-field="commands"]')).to_have_text("2")
+    await expect(row.locator('[data-field="last_active"]')).to_contain_text("s ago")
 
     ben = students[1]
     await ben.goto(f"{live_server}/repl")
@@ -136,6 +138,7 @@ async def test_a_teacher_and_three_students(
     panel = teacher.get_by_test_id("student-detail")
     await expect(panel.get_by_test_id("student-keys")).to_contain_text("welcome")
     await expect(panel.get_by_test_id("student-lines")).to_contain_text("SET welcome")
+    await teacher.screenshot(path=screenshot_path("classroom-dashboard.png"), full_page=True)
     await teacher.get_by_label("To", exact=True).select_option(label="Ana")
     await teacher.get_by_label("Notice (appears in their REPL)").fill("Nice work, Ana!")
     await teacher.get_by_test_id("notice-form").get_by_role("button", name="Send").click()

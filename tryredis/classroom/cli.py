@@ -138,8 +138,8 @@ async def _remove(settings: Settings, url: str, teacher: Teacher) -> int:
     services = await Services.start(
         settings.replace(redis_url=url, sandbox_redis_url=url), load_lessons(settings.lessons_dir)
     )
+    classroom = Classroom(services, services.lessons)
     try:
-        classroom = Classroom(services, services.lessons)
         ended = 0
         for class_id in await classroom.teachers.remove(teacher):
             klass = await classroom.classes.get(class_id)
@@ -148,6 +148,7 @@ async def _remove(settings: Settings, url: str, teacher: Teacher) -> int:
                 ended += 1
         return ended
     finally:
+        await classroom.close()
         await services.close()
 
 

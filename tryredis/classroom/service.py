@@ -17,7 +17,7 @@ from tryredis.classroom.roster import Roster
 from tryredis.classroom.teachers import Teacher, TeacherStore, _text
 from tryredis.journal import JournalEntry
 from tryredis.lessons import LessonIndex
-from tryredis.services import Services
+from tryredis.services import Services, site_client
 from tryredis.sessions import RateLimited
 
 log = logging.getLogger("tryredis.classroom")
@@ -28,6 +28,7 @@ TEACHER_RATE = 5.0  # per second
 TEACHER_BURST = 60
 SWEEP_SECONDS = 60.0
 CLOSE_SECONDS = 2.0
+ACTIVITY_BATCH = 8
 RECENT_LINES = 20
 FAILED_KINDS = ("error", "refused", "parse")
 
@@ -48,7 +49,12 @@ class Classroom:
         self.keys = ClassKeys(services.settings.key_prefix)
         self.teachers = TeacherStore(self.redis, self.keys)
         self.classes = ClassStore(self.redis, self.keys)
-        self.hub = Hub(self.redis, self.keys)
+        # The hub's blocking reads get their own connections: they must never wait behind,
+        # or hold up, the site's requests.
+        self._hub_redis = site_client(
+            services.settings.redis_url or "", services.settings.redis_cluster
+        )
+        self.hub = Hub(self._hub_redis, self.keys)
         self.roster = Roster(services, self.classes, self.keys)
         self._bucket = self.redis.register_script(ADDRESS)
         self._release = self.redis.register_script(RELEASE)
@@ -116,7 +122,11 @@ class Classroom:
                 in_a_row += 1
             return member.learner_id, (entries[-1].seq if entries else 0, in_a_row)
 
-        return dict(await asyncio.gather(*(one(m) for m in members)))
+        found: dict[str, tuple[int, int]] = {}
+        for start in range(0, len(members), ACTIVITY_BATCH):  # a bounded share of the pool
+            batch = members[start : start + ACTIVITY_BATCH]
+            found.update(await asyncio.gather(*(one(m) for m in batch)))
+        return found
 
     async def sweep(self, now: float | None = None) -> int:
         """End the classes whose end date has passed (one worker at a time); how many."""
@@ -162,3 +172,8 @@ class Classroom:
             _, late = await asyncio.wait(tasks, timeout=CLOSE_SECONDS)
             if late:
                 log.warning("%d classroom task(s) did not stop; left behind", len(late))
+        try:
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await self._hub_redis.aclose()
+        except TimeoutError:
+            log.warning("closing the classroom's event connections took over 2 s")
