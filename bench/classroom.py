@@ -240,7 +240,7 @@ async def run(seconds: float, classes: int, size: int) -> Stats:
     site = start_site(port)
     stats = Stats()
     try:
-        await wait_ready(base, time.monotonic() + 60)
+        await wait_ready(base, time.monotonic() + 180)
         SITE_URL[0] = find_site_url(site.pid)
         made = [await teacher(base, i, stats) for i in range(classes)]
         stop = asyncio.Event()
