@@ -3,7 +3,8 @@
 Starts the real ``tryredis --workers 2`` (embedded Redis), makes 10 teachers with
 ``tryredis teacher add`` (which finds the running embedded Redis), signs each in
 through their one-time link, creates a class each through ``POST /api/v1/classes``,
-opens each class's dashboard stream, and has 300 students join at ``/join``.
+opens each class's dashboard stream, and has 300 students join at ``/join`` (each
+class within 30 s, as when the code goes up on the projector).
 
 Each student is driven as their browser drives the site, with its own cookies
 and connections: the lesson page (CSRF token), the class notice stream the page
@@ -45,6 +46,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+JOIN_SPREAD = 30.0  # seconds over which each class's students join
 LESSON = "what-is-redis"
 EXERCISE = "what-is-redis/first-key"
 SOLUTION = ['SET welcome "Hello from my sandbox"', "GET welcome"]
@@ -160,8 +162,14 @@ async def dashboard(http: httpx.AsyncClient, class_id: str, stats: Stats, ready:
 
 async def student(base: str, code: str, name: str, stats: Stats, until: float) -> None:
     """One student's browser at a human pace."""
+    # Students join as a class does when the code goes up: within the first 30 s.
+    await asyncio.sleep(random.uniform(0, JOIN_SPREAD))
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        joined = await http.post("/join", data={"code": code, "name": name})
+        try:
+            joined = await http.post("/join", data={"code": code, "name": name})
+        except httpx.HTTPError as error:
+            stats.errors.append(f"join {type(error).__name__}")
+            return
         if joined.status_code != 200:
             stats.errors.append(f"join {joined.status_code}")
             return
@@ -254,7 +262,7 @@ async def run(seconds: float, classes: int, size: int) -> Stats:
             found = re.search(r'data-testid="join-code">([A-Z0-9]{6})<', page.text)
             assert found
             codes.append(found[1])
-        until = time.monotonic() + seconds
+        until = time.monotonic() + JOIN_SPREAD + seconds
         students = [student(base, code, f"Student {n}", stats, until)
                     for code in codes for n in range(size)]  # fmt: skip
         await asyncio.gather(*students)
