@@ -42,6 +42,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -186,8 +187,11 @@ async def student(base: str, code: str, name: str, stats: Stats, until: float) -
             while time.monotonic() < until:
                 await asyncio.sleep(random.uniform(2, 6))
                 if not solved and not todo and time.monotonic() >= solve_at:
-                    begun = await http.post(
-                        f"/lesson/{LESSON}/exercises/first-key/start", headers=headers
+                    begun = await send(
+                        http,
+                        "POST",
+                        f"/lesson/{LESSON}/exercises/first-key/start",
+                        headers=headers,
                     )
                     if begun.status_code != 200:
                         stats.errors.append(f"start {begun.status_code}")
@@ -195,7 +199,9 @@ async def student(base: str, code: str, name: str, stats: Stats, until: float) -
                 line = todo.pop(0) if todo else random.choice(LINES)
                 started = time.monotonic()
                 try:
-                    ran = await http.post("/api/v1/run", json={"lines": [line]}, headers=headers)
+                    ran = await send(
+                        http, "POST", "/api/v1/run", json={"lines": [line]}, headers=headers
+                    )
                 except httpx.HTTPError as error:
                     stats.errors.append(f"run {type(error).__name__}")
                     continue
@@ -209,7 +215,13 @@ async def student(base: str, code: str, name: str, stats: Stats, until: float) -
                     solved = True
                     stats.sent[(learner, EXERCISE)] = time.monotonic()
                 started = time.monotonic()
-                check = await http.post(f"/lesson/{LESSON}/exercises/check", headers=headers)
+                try:
+                    check = await send(
+                        http, "POST", f"/lesson/{LESSON}/exercises/check", headers=headers
+                    )
+                except httpx.HTTPError as error:
+                    stats.errors.append(f"exercises {type(error).__name__}")
+                    continue
                 stats.checks.append(time.monotonic() - started)
                 if check.status_code != 200:
                     stats.errors.append(f"exercises {check.status_code}")
@@ -233,6 +245,15 @@ async def _notices(http: httpx.AsyncClient, stats: Stats) -> None:
                 pass
     except httpx.HTTPError as error:
         stats.errors.append(f"notices {type(error).__name__}")
+
+
+async def send(http: httpx.AsyncClient, method: str, url: str, **options: Any) -> httpx.Response:
+    """One request, retried once when a kept-alive connection was closed by the server
+    just as it was reused (uvicorn closes idle ones after 5 s), as browsers retry it."""
+    try:
+        return await http.request(method, url, **options)
+    except httpx.RemoteProtocolError:
+        return await http.request(method, url, **options)
 
 
 def pct(values: list[float], q: float) -> float:
