@@ -6,6 +6,7 @@ token from its meta tag, and every request a real HTTP request.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,15 @@ class Browser:
         assert response.status_code == 200, response.text
         output: str = response.json()["results"][0]["output"]
         return output
+
+    def execute(self, *args: bytes | str) -> Any:
+        """One command as the learner could send it (``/api/v1/resp``, any bytes); its reply."""
+        encoded = [
+            {"base64": base64.b64encode(a).decode()} if isinstance(a, bytes) else a for a in args
+        ]
+        response = self.request("POST", "/api/v1/resp", json={"commands": [encoded]})
+        assert response.status_code == 200, response.text
+        return response.json()["replies"][0]
 
     def close(self) -> None:
         """Close the connections."""

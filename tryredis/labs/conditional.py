@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tryredis.labs.sandboxio import SandboxRedis, parse_int
+from tryredis.labs.sandboxio import SandboxRedis, header_value, parse_int
 from tryredis.labs.upstream import LabDatabase, RepoRow, SlowUpstream, fetch_row
 
 PRIVATE = "private, no-cache"
@@ -92,7 +92,8 @@ async def representation(
     cached = await redis.hgetall(key)
     if {"etag", "body", "modified"} <= cached.keys():
         modified = parse_int(cached["modified"], f"{key} modified")
-        return Representation(cached["body"], cached["etag"], modified, rendered=False)
+        etag = header_value(cached["etag"], f"{key} etag")  # the learner may have edited it
+        return Representation(cached["body"], etag, modified, rendered=False)
     row = await fetch_row(upstream, database, repo)
     body, etag = render(row)
     await redis.hset(key, {"etag": etag, "body": body, "modified": row.updated})

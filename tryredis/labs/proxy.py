@@ -20,16 +20,18 @@ Every answer carries ``Age`` and ``X-Cache``; a client's matching
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from tryredis.labs.conditional import etag_matches, etag_of, http_date
 from tryredis.labs.config import LabConfig
-from tryredis.labs.sandboxio import SandboxRedis, parse_int
+from tryredis.labs.sandboxio import SandboxRedis, header_value, parse_int
 from tryredis.labs.upstream import SlowUpstream
 
 PASSED_ON = ("content-type", "etag", "last-modified")
+_SECONDS = re.compile(r"[0-9]{1,9}")
 
 
 def origin_cache_control(config: LabConfig) -> str:
@@ -83,8 +85,8 @@ def freshness(cache_control: str) -> tuple[int, int] | None:
         return None
     lifetime = directives.get("s-maxage") or directives.get("max-age") or "0"
     swr = directives.get("stale-while-revalidate") or "0"
-    if not (lifetime.isdigit() and swr.isdigit()):
-        return None
+    if not (_SECONDS.fullmatch(lifetime) and _SECONDS.fullmatch(swr)):
+        return None  # not a delta-seconds we can use (str.isdigit() would take "²")
     return int(lifetime), int(swr)
 
 
@@ -130,9 +132,9 @@ class CachingProxy:
             age = max(0, int(now - stored_ms / 1000))  # whole seconds, as the Age header
             lifetime, swr = rules
             if age < lifetime:
-                return self._answer(entry, "HIT", age, request_headers)
+                return _answer(repo, entry, "HIT", age, request_headers)
             if age < lifetime + swr:
-                answer = self._answer(entry, "STALE", age, request_headers)
+                answer = _answer(repo, entry, "STALE", age, request_headers)
                 token = secrets.token_hex(8)
                 lock = refresh_lock_key(repo)
                 if await self.redis.set(lock, token, nx=True, px=self.config.lock_ms):
@@ -140,7 +142,7 @@ class CachingProxy:
                 return answer
         response = await fetch()
         stored_entry = await self.store(repo, response, self.config.clock())
-        return self._answer(stored_entry, "MISS", 0, request_headers)
+        return _answer(repo, stored_entry, "MISS", 0, request_headers)
 
     async def store(self, repo: str, response: OriginResponse, now: float) -> dict[str, str]:
         """Keep a cacheable response for its fresh time plus the SWR window."""
@@ -165,15 +167,18 @@ class CachingProxy:
             if await self.redis.get(lock) == token.encode():
                 await self.redis.delete(lock)
 
-    @staticmethod
-    def _answer(
-        entry: Mapping[str, str], cache: str, age: int, request_headers: Mapping[str, str]
-    ) -> ProxyAnswer:
-        headers = {k: entry[k] for k in PASSED_ON if k in entry}
-        headers["x-origin-cache-control"] = entry.get("cache-control", "")
-        headers["age"] = str(age)
-        headers["x-cache"] = cache
-        etag = entry.get("etag", "")
-        if etag and etag_matches(request_headers.get("if-none-match", ""), etag):
-            return ProxyAnswer(304, "", headers, cache, age)
-        return ProxyAnswer(200, entry.get("body", ""), headers, cache, age)
+
+def _answer(
+    repo: str, entry: Mapping[str, str], cache: str, age: int, request_headers: Mapping[str, str]
+) -> ProxyAnswer:
+    # The stored copy is in the learner's sandbox: its headers are checked before they are sent.
+    where = proxy_key(repo)
+    headers = {k: header_value(entry[k], f"{where} {k}") for k in PASSED_ON if k in entry}
+    cache_control = entry.get("cache-control", "")
+    headers["x-origin-cache-control"] = header_value(cache_control, f"{where} cache-control")
+    headers["age"] = str(age)
+    headers["x-cache"] = cache
+    etag = headers.get("etag", "")
+    if etag and etag_matches(request_headers.get("if-none-match", ""), etag):
+        return ProxyAnswer(304, "", headers, cache, age)
+    return ProxyAnswer(200, entry.get("body", ""), headers, cache, age)

@@ -72,5 +72,7 @@ async def sliding_window(
     await redis.zrem(key, member)  # a refused request does not use up the budget
     oldest = await redis.zrange_withscores(key, 0, 0)
     frees_at_ms = oldest[0][1] + window * 1000 if oldest else now_ms
-    retry = max(1, math.ceil((frees_at_ms - now_ms) / 1000))
+    # The learner may have stored any score (inf included): a wait is never over the window.
+    wait = (frees_at_ms - now_ms) / 1000
+    retry = max(1, min(window, math.ceil(wait))) if math.isfinite(wait) else window
     return Decision("sliding", False, count, limit, window, retry, key)

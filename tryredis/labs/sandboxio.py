@@ -17,6 +17,10 @@ from tryredis.wire import ErrorReply, Reply, Status
 Arg = bytes | str | int | float
 
 _PLAIN = re.compile(rb"[A-Za-z0-9_:./{}\-+*()\[\]=,@#$%^&!?<>|~`]+")
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+_HEADER_TEXT = re.compile(r"[\x20-\x7e]{0,512}")
+INT64 = 2**63
+"""Stored numbers are Redis's: 64-bit signed (anything larger would overflow a float)."""
 
 
 class LabCommandFailed(Exception):
@@ -182,11 +186,28 @@ def _int(reply: Reply) -> int:
 
 
 def parse_int(value: bytes | str | None, where: str) -> int:
-    """A number a lab stored; a clear 409 message if the learner changed it into something else."""
+    """A number a lab stored; a clear 409 message if the learner changed it into something else.
+
+    Only what Redis itself reads as an integer (ASCII digits, 64-bit), so no stored
+    value can overflow the arithmetic a lab does with it.
+    """
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else (value or "")
-    try:
+    if _INTEGER.fullmatch(text) and -INT64 <= int(text) < INT64:
         return int(text)
-    except ValueError:
-        raise LabCommandFailed(
-            f"{where} holds {text!r}, not a whole number: DEL it (or fix it) and try again"
-        ) from None
+    raise LabCommandFailed(
+        f"{where} holds {_shown(text)}, not a whole number: DEL it (or fix it) and try again"
+    )
+
+
+def header_value(text: str, where: str) -> str:
+    """A stored value a lab sends as an HTTP header: visible ASCII only (409 otherwise)."""
+    if _HEADER_TEXT.fullmatch(text):
+        return text
+    raise LabCommandFailed(
+        f"{where} holds {_shown(text)}, which cannot be sent as an HTTP header (visible ASCII, "
+        "at most 512 characters): DEL it (or fix it) and try again"
+    )
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")

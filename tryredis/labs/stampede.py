@@ -70,7 +70,7 @@ class StampedeResult:
 def _decode(raw: bytes, key: str) -> dict[str, object]:
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # the learner may have stored anything
         raise LabCommandFailed(f"{key} does not hold JSON: DEL it and run again") from None
     if not isinstance(value, dict):
         raise LabCommandFailed(f"{key} does not hold a JSON object: DEL it and run again")

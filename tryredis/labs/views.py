@@ -215,7 +215,10 @@ def _cookie_text(request: Request) -> str:
 async def session_login(request: Request) -> Response:
     """POST {"user", "password"}: a new session (and the old one, if any, deleted)."""
     body = await lab_body(request)
-    user, password = str(body.get("user", ""))[:64], str(body.get("password", ""))[:256]
+    user, password = body.get("user", ""), body.get("password", "")
+    if not isinstance(user, str) or not isinstance(password, str):
+        raise ApiError(400, "user and password are strings")
+    user, password = user[:64], password[:256]
     old = request.cookies.get(COOKIE)
     valid = check_password(user, password)
     lab = await open_lab(request, 4 if valid else 1)  # a failed login costs a token too

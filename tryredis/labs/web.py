@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -164,6 +165,10 @@ async def lab_body(request: Request) -> dict[str, Any]:
     payload = await read_json(request, 2048)
     if not isinstance(payload, dict):
         raise ApiError(400, "send a JSON object")
+    try:  # JSON may escape a lone surrogate ("\ud800"), which no text encoding can write
+        json.dumps(payload, ensure_ascii=False).encode()
+    except (UnicodeEncodeError, RecursionError):
+        raise ApiError(400, "the body holds text that is not valid Unicode") from None
     return payload
 
 
