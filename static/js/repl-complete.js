@@ -18,10 +18,14 @@
     this.cycle = null;
     this.leave = false;
     this.keyCache = null;
-    this.pending = 0;
+    this.replacing = false;
     var self = this;
     document.addEventListener("tryredis:wrote", function () { self.keyCache = null; });
-    input.addEventListener("input", function () { self.leave = false; });
+    input.addEventListener("input", function () {
+      self.leave = false;
+      // Typing (or anything but our own replacing) accepts the word shown and ends the cycle.
+      if (self.cycle && !self.replacing) { self.cycle = null; }
+    });
   }
 
   function cased(candidate, prefix) {
@@ -173,7 +177,9 @@
     var value = this.input.value.slice(0, start) + word;
     this.input.value = value;
     this.input.setSelectionRange(value.length, value.length);
+    this.replacing = true;
     this.input.dispatchEvent(new Event("input", { bubbles: true }));
+    this.replacing = false;
     this.leave = false;
   };
 

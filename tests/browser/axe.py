@@ -23,21 +23,23 @@ def axe_source() -> str:
     return data.decode()
 
 
-async def violations(page: Page) -> list[dict[str, Any]]:
-    """Every rule axe-core reports as violated on the page as it is now (all rules, WCAG 2.2 AA
-    and best practices)."""
+async def violations(page: Page, within: str | None = None) -> list[dict[str, Any]]:
+    """Every rule axe-core finds violated on the page as it is now: all its rules (WCAG 2.2 A
+    and AA, best practices), on the whole document or only inside the ``within`` selector."""
     if not await page.evaluate("() => typeof window.axe === 'object'"):
         await page.evaluate(axe_source())
     result: list[dict[str, Any]] = await page.evaluate(
-        """async () => {
-            const results = await window.axe.run(document, { resultTypes: ["violations"] });
+        """async (within) => {
+            const context = within ? document.querySelector(within) : document;
+            const results = await window.axe.run(context, { resultTypes: ["violations"] });
             return results.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.map(n => ({
                     target: n.target.join(" "), summary: n.failureSummary,
                 })),
             }));
-        }"""
+        }""",
+        within,
     )
     return result
 

@@ -211,10 +211,11 @@ def _choices(choices: Any, fail: Fail) -> tuple[Choice, ...]:
     return tuple(parsed)
 
 
-def exercise_html(exercise: Exercise) -> str:
+def exercise_html(exercise: Exercise, number: int) -> str:
     """The static part of an exercise: its task, its tiered hints, a place for its panel."""
     ex = escape(exercise.id)
-    label = "Question" if exercise.kind == "choice" else "Exercise"
+    # Numbered, so each exercise's region has its own name (landmarks must be unique).
+    label = f"{'Question' if exercise.kind == 'choice' else 'Exercise'} {number}"
     return (
         f'<section class="exercise is-{escape(exercise.kind)}" id="ex-{ex}" data-exercise="{ex}" '
         f'aria-labelledby="ex-{ex}-title" data-testid="exercise">'

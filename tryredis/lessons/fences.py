@@ -136,7 +136,7 @@ def render_exercise(fence: Fence) -> str:
     number = len(fence.collected.exercises) + 1
     exercise = parse_exercise(data, number, fence.line, fence.error)
     fence.collected.add_exercise(exercise, fence.line)
-    return exercise_html(exercise)
+    return exercise_html(exercise, number)
 
 
 def render_redis(fence: Fence) -> str:
