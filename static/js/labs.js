@@ -87,8 +87,14 @@
 
   function addRow(tbody, cells) {
     var row = document.createElement("tr");
-    cells.forEach(function (cell) {
+    // Each cell carries its column's name: on a phone the rows are drawn as cards.
+    var table = tbody.closest("table");
+    var names = table ? Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    }) : [];
+    cells.forEach(function (cell, index) {
       var td = document.createElement("td");
+      if (names[index]) { td.setAttribute("data-label", names[index]); }
       if (cell instanceof Node) { td.appendChild(cell); } else { td.textContent = String(cell); }
       row.appendChild(td);
     });

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import CHROMIUM, screenshot_path
 from tests.conftest import settings_for
@@ -235,3 +235,37 @@ async def test_labs_are_listed_and_keyboard_usable(lab_server: str, page: Page) 
     await page.focus("#ca-repo")
     await page.keyboard.press("Enter")  # submits the form: no mouse needed
     await expect(page.locator('[data-status="fetch"]')).to_contain_text("Miss")
+
+
+@pytest.mark.parametrize(
+    ("lab", "press", "rows"),
+    [
+        ("cache-aside", ["ca-fetch", "ca-fetch"], "ca-results"),
+        ("stampede", ["st-nolock"], "st-results"),
+        ("rate-limit", ["rl-fixed-hammer"], "rl-fixed-results"),
+        ("sessions", ["se-login", "se-me", "se-logout"], None),
+        ("http-caching", ["hc-get", "hc-inm"], None),
+    ],
+)
+async def test_labs_fit_a_phone(
+    live_server: str, browser: Browser, lab: str, press: list[str], rows: str | None
+) -> None:
+    context = await browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = await context.new_page()
+        await page.goto(f"{live_server}/lab/{lab}")
+        for test_id in press:
+            button = page.get_by_test_id(test_id)
+            await expect(button).to_be_enabled()
+            await button.click()
+            await expect(page.locator("[data-lab]")).not_to_have_attribute("aria-busy", "true")
+        if rows:
+            await expect(page.get_by_test_id(rows).locator("tbody tr").first).to_be_visible()
+        widths = await page.evaluate(
+            """() => [document.documentElement.scrollWidth,
+                      ...[...document.querySelectorAll("main table")].map(
+                          t => t.getBoundingClientRect().right)]"""
+        )
+        assert max(widths) <= 390, widths
+    finally:
+        await context.close()
