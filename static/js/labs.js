@@ -34,6 +34,8 @@
     }
     var start = performance.now();
     return fetch(url, init).then(function (response) {
+      // A lab request may have written to the learner's sandbox: the keys panel reads again.
+      document.body.dispatchEvent(new CustomEvent("tryredis:wrote", { bubbles: true }));
       return response.text().then(function (text) {
         var body = null;
         try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }

@@ -223,12 +223,14 @@
     var kind = view.estimate !== undefined ? "HyperLogLog (a string)" : TYPE_NAMES[view.type] || view.type;
     [["type", kind], ["encoding", view.encoding], ["size", sizeText(view)], ["TTL", ttlText(view.ttl_ms)]]
       .forEach(function (pair) {
-        facts.appendChild(el("dt", pair[0]));
+        var group = el("div"); // a dl may group each term with its value
+        group.appendChild(el("dt", pair[0]));
         var value = el("dd", pair[1]);
         if (pair[0] === "TTL" && view.ttl_ms !== null) {
           value.setAttribute("data-expires", String(Date.now() + view.ttl_ms));
         }
-        facts.appendChild(value);
+        group.appendChild(value);
+        facts.appendChild(group);
       });
     detail.appendChild(facts);
     var picture = el("div", null, "keys-picture");

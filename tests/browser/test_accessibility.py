@@ -58,10 +58,18 @@ async def open_page(browser: Browser, mode: str) -> Page:
 
 
 async def check(page: Page, url: str, within: str | None = None) -> list[str]:
-    """Load url, wait until nothing is loading, and list what axe finds."""
+    """Load url, wait until nothing is loading, and list what axe finds (and small fields)."""
     await page.goto(url, wait_until="networkidle")
     problems = await violations(page, within)
-    return [f"{url}:\n{describe(problems)}"] if problems else []
+    found = [f"{url}:\n{describe(problems)}"] if problems else []
+    # Phones zoom into a field whose text is under 16 px, and the page jumps.
+    small = await page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea")]
+            .filter(e => !["checkbox", "radio", "hidden", "submit", "button"].includes(e.type))
+            .filter(e => parseFloat(getComputedStyle(e).fontSize) < 16)
+            .map(e => e.id || e.name || e.outerHTML.slice(0, 60))"""
+    )
+    return found + ([f"{url}: fields under 16 px: {small}"] if small else [])
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))

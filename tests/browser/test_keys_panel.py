@@ -100,3 +100,12 @@ async def test_each_type_has_its_picture(live_server: str, page: Page) -> None:
     await pick("greeting")
     await expect(panel(page).locator(".keys-string")).to_have_text("hello")
     await expect(panel(page).locator(".keys-facts")).to_contain_text("embstr")
+
+
+async def test_a_lab_write_refreshes_the_panel(live_server: str, page: Page) -> None:
+    await page.set_viewport_size({"width": 1366, "height": 900})
+    await page.goto(live_server + "/lab/cache-aside")
+    await page.get_by_test_id("ca-fetch").click()
+    await expect(
+        panel(page).locator(".keys-button", has_text="cache:stars:redis/redis")
+    ).to_be_visible()

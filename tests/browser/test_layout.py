@@ -7,6 +7,8 @@ import json
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.browser.conftest import screenshot_path
+from tests.browser.screens import SIZES, lesson_screenshot
 from tests.browser.test_repl import output, reply_of_last, type_command
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -128,3 +130,14 @@ async def test_output_wraps_at_word_boundaries(live_server: str, page: Page) -> 
     assert broken == []
     width = await output(page).evaluate("o => [o.scrollWidth, o.clientWidth]")
     assert width[0] <= width[1]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", sorted(SIZES))
+async def test_lesson_screenshots(
+    live_server: str, browser: Browser, size: str, scheme: str
+) -> None:
+    """The README's pictures, as the suite sees the site now (test-artifacts/, not in git)."""
+    path = screenshot_path(f"lesson-{size}-{scheme}.png")
+    await lesson_screenshot(browser, live_server, size, scheme, path)
+    assert path.stat().st_size > 10_000

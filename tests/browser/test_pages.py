@@ -33,3 +33,15 @@ async def test_keyboard_focus_is_visible(live_server: str, page: Page) -> None:
     await expect(focused).to_have_text("Skip to content")
     outline = await focused.evaluate("e => getComputedStyle(e).outlineStyle")
     assert outline != "none"
+
+
+async def test_skip_to_the_repl_is_the_second_tab_stop(live_server: str, page: Page) -> None:
+    # On a phone nothing is focused at first (on wide screens the prompt already is).
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(live_server + "/lesson/sorted-sets")
+    await page.keyboard.press("Tab")
+    await expect(page.locator(":focus")).to_have_text("Skip to content")
+    await page.keyboard.press("Tab")
+    await expect(page.locator(":focus")).to_have_text("Skip to the REPL")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#repl-input")).to_be_focused()
