@@ -47,6 +47,10 @@ class Keys:
         """Marker of the learner's one open SUBSCRIBE stream."""
         return f"{self.prefix}s:{{{learner_id}}}.sub"
 
+    def ended(self, learner_id: str) -> str:
+        """Set when the learner deleted their session: its id is never a session again (TTL)."""
+        return f"{self.prefix}s:{{{learner_id}}}.end"
+
     def progress(self, learner_id: str) -> str:
         """Exercises done (hash: ``slug/exercise`` -> unix time)."""
         return f"{self.prefix}p:{{{learner_id}}}"

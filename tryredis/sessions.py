@@ -266,6 +266,14 @@ class SessionStore:
             pipe.zrem(self.keys.sandboxes, learner_id)
         await pipe.execute()
 
+    async def end(self, learner_id: str) -> None:
+        """Mark a deleted session's id as ended for as long as a cookie naming it lives."""
+        await self.redis.set(self.keys.ended(learner_id), 1, px=self.ttl_ms)
+
+    async def ended(self, learner_id: str) -> bool:
+        """Whether this id's session was deleted (so a cookie naming it must not revive it)."""
+        return bool(await self.redis.exists(self.keys.ended(learner_id)))
+
     async def progress(self, learner_id: str) -> set[str]:
         """The exercises this learner has done, as ``slug/exercise`` strings."""
         done = await self.redis.hkeys(self.keys.progress(learner_id))

@@ -39,6 +39,11 @@ class Browser:
     def __init__(self, url: str, page: str = "/lab/cache-aside") -> None:
         self.url = url
         self.http = httpx.Client(base_url=url, timeout=30)
+        self.csrf = ""
+        self.load(page)
+
+    def load(self, page: str) -> None:
+        """Open a page: its cookie (if new) and its CSRF token."""
         response = self.http.get(page)
         assert response.status_code == 200, response.text
         match = re.search(r'<meta name="csrf-token" content="([^"]+)"', response.text)

@@ -30,6 +30,7 @@ from tryredis.views.common import (
 from tryredis.wire import ExecutorError
 
 MAX_LINES = 20
+_CLEAR_COOKIE = {"set-cookie": f"{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"}
 
 
 class ApiError(Exception):
@@ -172,6 +173,8 @@ async def open_sandbox(request: Request, cost: int, *, own_state: bool = False) 
     if not touch.exists:
         if not caller.via_cookie:
             raise ApiError(401, "unknown or expired token: POST /api/v1/sessions for a new one")
+        if await services.sessions.ended(caller.learner_id):  # a copy of a deleted cookie
+            raise ApiError(401, "this session was deleted: reload the page", _CLEAR_COOKIE)
         await services.sessions.create(caller.learner_id, address, "browser")
         touch = await services.sessions.touch(caller.learner_id, address, cost)
     if own_state:  # never queued, but a WATCH open in the REPL still sees these writes
@@ -201,6 +204,7 @@ async def delete_session(request: Request) -> Response:
     """DELETE /api/v1/sessions/current: the sandbox, its keys and its session are gone."""
     caller = identify(request)
     services = services_of(request)
+    await services.sessions.end(caller.learner_id)  # first: nothing may recreate it meanwhile
     await services.sandbox_reset(caller.learner_id, keep_session=False)
     response = Response(status_code=204, headers={"cache-control": "no-store"})
     if caller.via_cookie:
