@@ -33,7 +33,7 @@ def test_a_valid_exercise() -> None:
     assert exercise.id == "adder" and exercise.line == 7
     assert exercise.test_names == ("test_add", "test_async_add")
     assert exercise.hints_html == ("<p>Use <code>+</code>.</p>\n",)
-    html = code_exercise_html(exercise, "<details>hints</details>")
+    html = code_exercise_html(exercise, "<details>hints</details>", 1)
     assert 'data-exercise="adder"' in html and "<details>hints</details>" in html
     assert 'data-cell-test="test_add"' in html and 'data-cell-test="test_async_add"' in html
     assert "return a + b" not in html  # the reference solution never reaches the page

@@ -159,7 +159,7 @@ def _hints(data: dict[str, Any], fail: Fail) -> tuple[str, ...]:
     return tuple(_markdown.render(h) for h in hints)
 
 
-def code_exercise_html(exercise: CodeExercise, hints: str) -> str:
+def code_exercise_html(exercise: CodeExercise, hints: str, number: int) -> str:
     """The exercise's static HTML: the task, the editor, the tests, the place of its panel
     (filled per request like every exercise's: site/_exercise_python.html), the hints."""
     ex = f"ex-{exercise.id}"
@@ -177,7 +177,7 @@ def code_exercise_html(exercise: CodeExercise, hints: str) -> str:
     return (
         f'<section class="exercise is-python code-exercise" id="{ex}" '
         f'data-exercise="{exercise.id}" aria-labelledby="{ex}-title" data-testid="exercise">'
-        f'<h3 id="{ex}-title" class="exercise-title">Coding exercise</h3>'
+        f'<h3 id="{ex}-title" class="exercise-title">Coding exercise {number}</h3>'
         f'<div class="exercise-task">{exercise.task_html}</div>'
         f"{editor}"
         f'<ol class="cell-tests" data-cell-tests aria-label="Tests">{names}</ol>'

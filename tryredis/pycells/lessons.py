@@ -82,7 +82,7 @@ def render_python_exercise(fence: _Fence) -> str:
         extra={"code": code},
     )
     fence.collected.add_exercise(exercise, fence.line)
-    return code_exercise_html(code, hints_html(code.hints_html))
+    return code_exercise_html(code, hints_html(code.hints_html), number)
 
 
 def lesson_cells(lesson: Lesson) -> tuple[CodeCell, ...]:
