@@ -125,3 +125,24 @@ async def test_only_pages_with_cells_load_the_runtime(cells_server: str, page: P
     wasm = re.compile(r"/vendor/pyodide-[\d.]+/pyodide\.asm\.wasm$")
     async with page.expect_request(lambda r: bool(wasm.search(r.url)), timeout=PYTHON_START):
         await box.locator(".cm-content").focus()
+
+
+async def test_the_keyboard_reaches_everything(cells_server: str, page: Page) -> None:
+    await page.goto(f"{cells_server}/lesson/{SLUG}")
+    box = page.locator(f"#ex-{EXERCISE.id}")
+    await box.scroll_into_view_if_needed()
+    editor = box.locator(".cm-content")
+    await editor.focus()
+    await page.keyboard.press("Tab")  # Tab indents inside the editor...
+    await expect(editor).to_be_focused()
+    await page.keyboard.press("Escape")  # ...and Escape then Tab leaves it
+    await page.keyboard.press("Tab")
+    await expect(box.locator("[data-cell-run]")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(box.locator("[data-cell-reset]")).to_be_focused()
+    await page.keyboard.press("Enter")  # Reset, from the keyboard
+    await expect(box.locator("[data-cell-status]")).to_have_text("Back to the starter code.")
+    assert await editor.get_attribute("aria-label") == (
+        f"Your code for the exercise {EXERCISE.id}. Ctrl+Enter runs it; "
+        "Escape then Tab leaves the editor."
+    )
