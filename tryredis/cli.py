@@ -23,6 +23,7 @@ from redis.retry import Retry
 
 from tryredis.classroom import cli as classroom_cli
 from tryredis.embedded import EmbeddedRedis, EmbeddedRedisError
+from tryredis.httpserver import uvicorn_options
 from tryredis.processes import PARENT_PID_ENV
 from tryredis.redisconf import check_maxmemory, external_setup_text
 from tryredis.serving import bind_listener, run_site
@@ -139,8 +140,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
             if hint:
                 print(hint, flush=True)
 
-        started = run_site(app, listener, workers, announce, proxy_headers=True,
-                           forwarded_allow_ips=settings.forwarded_allow_ips,
+        started = run_site(app, listener, workers, announce, **uvicorn_options(settings),
                            log_level=settings.log_level, access_log=False)  # fmt: skip
         if not started:
             return 2  # the reason is on the line above (OneLineStartupErrors)

@@ -217,11 +217,42 @@ FIELDS: tuple[Field, ...] = (
     Field("host", _host, "127.0.0.1", "Address `tryredis serve` listens on"),
     Field("port", _port, "8000", "Port `tryredis serve` listens on"),
     Field("workers", _positive_int, "1", "Web worker processes started by `tryredis serve`"),
+    # HTTP: who is trusted and how long and big a request may be (tryredis/httpserver.py).
     Field(
         "forwarded_allow_ips",
         _text,
-        "127.0.0.1",
-        "Proxies trusted for X-Forwarded-For/-Proto (uvicorn's --forwarded-allow-ips)",
+        "",
+        "Proxies trusted for X-Forwarded-For/-Proto (comma-separated addresses); unset: none",
+    ),
+    Field(
+        "http_header_timeout_seconds",
+        _positive_float,
+        "10",
+        "A request's head (request line and headers) must arrive within this, else 408",
+    ),
+    Field(
+        "http_header_max_bytes",
+        _positive_int,
+        "65536",
+        "Largest request head, else 431",
+    ),
+    Field(
+        "http_body_timeout_seconds",
+        _positive_float,
+        "20",
+        "A request's body must arrive within this, else 408",
+    ),
+    Field(
+        "http_max_connections",
+        _positive_int,
+        "500",
+        "Most connections open at once per worker; more get 503",
+    ),
+    Field(
+        "http_keep_alive_seconds",
+        _positive_float,
+        "5",
+        "An idle kept-alive connection is closed after this",
     ),
     Field("log_level", _log_level, "info", "Log level"),
     Field("line_max_bytes", _positive_int, "4096", "Longest command line a learner may type"),
@@ -369,7 +400,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    forwarded_allow_ips: str = "127.0.0.1"
+    forwarded_allow_ips: str = ""
+    http_header_timeout_seconds: float = 10.0
+    http_header_max_bytes: int = 65536
+    http_body_timeout_seconds: float = 20.0
+    http_max_connections: int = 500
+    http_keep_alive_seconds: float = 5.0
     log_level: str = "info"
     line_max_bytes: int = 4096
     args_max: int = 64

@@ -19,17 +19,27 @@ from tests.conftest import settings_for
 from tests.support.live import serving
 from tests.support.redis_servers import RedisServer
 from tryredis.app import create_app
+from tryredis.httpserver import HttpLimitsProtocol, uvicorn_options
 from tryredis.labs.config import LabConfig
 
 
 @contextmanager
 def live_app(
-    server: RedisServer, uvicorn_options: dict[str, Any] | None = None, **overrides: object
+    server: RedisServer, *, protected: bool = False, **overrides: object
 ) -> Iterator[tuple[str, Starlette]]:
-    """The site's base URL and app, on ``server``, with a fast lab upstream."""
-    app = create_app(settings_for(server, **overrides))
+    """The site's base URL and app, on ``server``, with a fast lab upstream.
+
+    ``protected``: served with the HTTP bounds ``tryredis serve`` gives uvicorn
+    (tryredis/httpserver.py) for these settings; else with uvicorn's defaults, as a
+    bare ``uvicorn server:app`` would.
+    """
+    settings = settings_for(server, **overrides)
+    app = create_app(settings)
     app.state.lab_config = LabConfig(upstream_delay=0.01, token_wait_max=0.5)
-    with serving(app, **(uvicorn_options or {})) as url:
+    options: dict[str, Any] = {}
+    if protected:
+        options = {**uvicorn_options(settings), "http": HttpLimitsProtocol.bound(settings)}
+    with serving(app, **options) as url:
         yield url, app
 
 

@@ -8,6 +8,7 @@ every learner mistake into a result.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -84,16 +85,32 @@ def identify(request: Request, *, csrf: bool = True) -> Caller:
     return Caller(learner_id, via_cookie=True)
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The request's JSON body; {} when empty (413 over ``limit`` bytes, 415 not JSON, 400 bad)."""
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body: 413 over ``limit`` bytes, 408 when it arrives too slowly."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"the body is over {limit} bytes")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, f"the body is over {limit} bytes")
+    seconds = services_of(request).settings.http_body_timeout_seconds
+    body = bytearray()
+    try:
+        # Under any server (``uvicorn server:app`` too): a body dripped a byte at a time
+        # must not hold a worker's task and connection for as long as the client likes.
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise ApiError(413, f"the body is over {limit} bytes")
+    except TimeoutError:
+        message = (
+            f"the body did not arrive within {seconds:g} s (TRYREDIS_HTTP_BODY_TIMEOUT_SECONDS)"
+        )
+        raise ApiError(408, message, {"connection": "close"}) from None
+    return bytes(body)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The request's JSON body; {} when empty (413 over ``limit`` bytes, 415 not JSON, 400 bad)."""
+    body = await read_body(request, limit)
     if not body:
         return {}
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 
 from tryredis.pycells.trace import describe
 from tryredis.repl import CommandError, Refusal, Sandbox, format_reply
-from tryredis.views.api import MAX_LINES, ApiError, guarded, open_sandbox, read_json
+from tryredis.views.api import MAX_LINES, ApiError, guarded, open_sandbox, read_body, read_json
 from tryredis.views.common import services_of
 from tryredis.wire import ErrorReply, ExecutorError, Reply, Status
 
@@ -48,7 +48,7 @@ async def resp(request: Request) -> Response:
     """POST /api/v1/resp: run one command or a pipeline; answer typed replies."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == RESP_TYPE:
-        commands = parse_commands(await _read_body(request))
+        commands = parse_commands(await read_body(request, BODY_MAX_BYTES))
     else:  # read_json answers 415 for anything else that is not JSON
         commands = _json_commands(await read_json(request, BODY_MAX_BYTES))
     sandbox = await open_sandbox(request, len(commands))
@@ -99,18 +99,6 @@ async def _execute(sandbox: Sandbox, args: list[bytes]) -> Reply:
 
 def _refused(message: str) -> RefusedReply:
     return RefusedReply(REFUSED + b" " + message.encode("utf-8", "backslashreplace"))
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > BODY_MAX_BYTES:
-        raise ApiError(413, f"the body is over {BODY_MAX_BYTES} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > BODY_MAX_BYTES:
-            raise ApiError(413, f"the body is over {BODY_MAX_BYTES} bytes")
-    return bytes(body)
 
 
 def _too_many() -> ApiError:
