@@ -251,6 +251,24 @@ def work_limit(limits: Limits) -> int:
     return int(limits.command_max_ms * REDIS_ELEMENTS_PER_MS)
 
 
+def reply_refusal(name: str, reply: int, limits: Limits, reply_left: int) -> Refusal | None:
+    """The refusal for a reply of ``reply`` bytes (a bound or exact), or None if it fits."""
+    if reply > limits.reply_max_bytes:
+        return Refusal(
+            f"{name} could answer up to {reply:,} bytes; the limit is "
+            f"{limits.reply_max_bytes:,} bytes per reply ({setting_name('reply_max_bytes')}): "
+            "read it in parts (a range, COUNT, or a SCAN)"
+        )
+    if reply > reply_left:
+        return Refusal(
+            f"{name} could answer up to {reply:,} bytes, more than the "
+            f"{max(reply_left, 0):,} left of this request's "
+            f"{limits.request_reply_max_bytes:,} ({setting_name('request_reply_max_bytes')}): "
+            "send it on its own"
+        )
+    return None
+
+
 def refusal(
     analysis: Analysis,
     args: Sequence[bytes],
@@ -261,19 +279,9 @@ def refusal(
 ) -> Refusal | None:
     """The refusal for a command that could pass a limit, or None if it cannot."""
     name = analysis.spec.display
-    if found.reply > limits.reply_max_bytes:
-        return Refusal(
-            f"{name} could answer up to {found.reply:,} bytes; the limit is "
-            f"{limits.reply_max_bytes:,} bytes per reply ({setting_name('reply_max_bytes')}): "
-            "read it in parts (a range, COUNT, or a SCAN)"
-        )
-    if found.reply > reply_left:
-        return Refusal(
-            f"{name} could answer up to {found.reply:,} bytes, more than the "
-            f"{max(reply_left, 0):,} left of this request's "
-            f"{limits.request_reply_max_bytes:,} ({setting_name('request_reply_max_bytes')}): "
-            "send it on its own"
-        )
+    refused = reply_refusal(name, found.reply, limits, reply_left)
+    if refused is not None:
+        return refused
     if found.work > work_limit(limits):
         return Refusal(
             f"{name} could touch up to {found.work:,} elements, about "

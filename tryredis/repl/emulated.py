@@ -14,6 +14,9 @@ Each costs one round trip whatever the number of keys (the index is read whole,
 expired keys pruned in the same call), and matching a pattern costs the worker
 one step per byte of key names: it yields to other requests every
 ``CHUNK_BYTES`` and is paid for from the learner's rate limit past 64 KiB.
+KEYS and SCAN replies count against ``TRYREDIS_REPLY_MAX_BYTES`` and the
+request's ``TRYREDIS_REQUEST_REPLY_MAX_BYTES`` like any reply, measured on the
+matched names before the reply is formatted.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import zlib
 from collections.abc import Iterable, Sequence
 
 from tryredis.repl.context import Context
+from tryredis.repl.cost import reply_refusal
 from tryredis.repl.glob import Glob, compile_glob
+from tryredis.repl.replysize import BASE, item_bytes
 from tryredis.repl.runner import Meter
 from tryredis.wire import ErrorReply, Reply, Status
 
@@ -94,7 +99,17 @@ class Emulated:
 
     def __init__(self, context: Context, meter: Meter) -> None:
         self.index = context.index
+        self.limits = context.limits
         self.meter = meter
+
+    async def _answer(self, command: str, names: list[bytes]) -> list[Reply]:
+        """``names`` as a reply, once its bytes fit the reply limits (Refusal if not); paid."""
+        size = BASE + sum(item_bytes(len(name), False) for name in names)
+        refused = reply_refusal(command, size, self.limits, self.meter.reply_left)
+        if refused is not None:
+            raise refused
+        await self.meter.spend(size)
+        return list[Reply](names)
 
     async def _match(self, pattern: bytes | None, names: Sequence[bytes]) -> list[bytes]:
         if pattern is None or pattern == b"*":
@@ -109,7 +124,7 @@ class Emulated:
         """
         if name == "keys":
             _, entries = await self.index.listing()
-            return list[Reply](await self._match(args[1], list(entries)))
+            return await self._answer("KEYS", await self._match(args[1], list(entries)))
         if name == "scan":
             return await self.scan(args[1:])
         if name == "randomkey":
@@ -156,7 +171,7 @@ class Emulated:
         if type_name is not None:
             wanted = type_name.lower()
             names = [n for n in names if entries[n].kind == wanted]
-        return [str(next_cursor).encode(), list[Reply](names)]
+        return [str(next_cursor).encode(), await self._answer("SCAN", names)]
 
 
 ELEMENT_SCANS = {"sscan": 1, "hscan": 2, "zscan": 2}

@@ -61,6 +61,11 @@ class Meter:
                 f"({setting_name('rate_per_second')}); try again in {wait:.1f} s"
             )
 
+    async def spend(self, reply: int) -> None:
+        """Take ``reply`` bytes from the request's budget and pay the worker's work on them."""
+        self.reply_left -= reply
+        await self.pay(reply, "reading replies this big")
+
     def wire_limit(self) -> int:
         """The most bytes a reply may take on the wire now (a hard cap, whatever the bounds)."""
         limits = self.context.limits
@@ -122,9 +127,7 @@ class Runner:
                 name = plan[position][0].spec.display
                 raise Refusal(f"command {position + 1} of the transaction ({name}): {refused}")
             raise refused
-        spent = sum(b.reply for b in found)
-        self.meter.reply_left -= spent
-        await self.meter.pay(spent, "reading replies this big")
+        await self.meter.spend(sum(b.reply for b in found))
         return found
 
     def atomic(
