@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
+from starlette.testclient import TestClient
+
 from tests.conftest import ApiSession
 from tests.support.redis_servers import RedisServer
+from tryredis.janitor import Janitor
 
 
 def used_by(server: RedisServer, learner_id: str) -> tuple[int, int]:
@@ -24,3 +29,33 @@ def run_lines(learner: ApiSession, lines: list[str]) -> list[dict[str, str]]:
         assert response.status_code == 200, response.text
         results += response.json()["results"]
     return results
+
+
+def index_names(server: RedisServer, learner_id: str) -> set[bytes]:
+    """Every name the learner's key index knows: recorded, or written ahead (pending)."""
+    admin = server.client(decode_responses=True)
+    index = f"tryredis:u:{{{learner_id}}}"
+    names = [*admin.hkeys(index), *admin.smembers(index + ".d")]
+    return {str(name).encode() for name in names}
+
+
+def learner_keys(server: RedisServer, learner_id: str) -> set[bytes]:
+    """The learner's key names as Redis holds them (the admin's SCAN, prefix removed)."""
+    prefix = f"tryredis:u:{{{learner_id}}}:"
+    found = server.client(decode_responses=True).scan_iter(match=prefix + "*", count=1000)
+    return {str(name).removeprefix(prefix).encode() for name in found}
+
+
+def sweep_idle(client: TestClient) -> int:
+    """One janitor round run now as if every sandbox had been idle for two hours."""
+    services = client.app.state.services  # type: ignore[attr-defined]
+    janitor = Janitor(
+        services.site, services.keys.sandboxes, services.keys.janitor_lock, 3600,
+        lambda learner_id: services.sandbox_reset(learner_id, keep_session=False),
+    )  # fmt: skip
+
+    async def sweep() -> int:
+        return await janitor.sweep(time.time() + 7200)
+
+    deleted: int = client.portal.call(sweep)  # type: ignore[union-attr]
+    return deleted
