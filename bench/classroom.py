@@ -84,17 +84,21 @@ def free_port() -> int:
         return port
 
 
-def start_site(port: int) -> subprocess.Popen[bytes]:
+def start_site(
+    port: int, workers: int = 2, extra_env: dict[str, str] | None = None, **popen: Any
+) -> subprocess.Popen[bytes]:
+    """``tryredis --workers N`` with its embedded Redis; ``extra_env`` adds settings."""
     env = {
         **os.environ,
         "TRYREDIS_IP_RATE_PER_SECOND": "5000",  # 300 students behind one address (NAT)
         "TRYREDIS_IP_RATE_BURST": "10000",
         "TRYREDIS_SESSIONS_PER_IP_HOUR": "5000",
         "TRYREDIS_LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
     env.pop("TRYREDIS_REDIS_URL", None)
-    command = [sys.executable, "-m", "tryredis.cli", "--port", str(port), "--workers", "2"]
-    return subprocess.Popen(command, env=env, cwd=ROOT)
+    command = [sys.executable, "-m", "tryredis.cli", "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(command, env=env, cwd=ROOT, **popen)
 
 
 async def wait_ready(base: str, deadline: float) -> None:
@@ -133,6 +137,14 @@ async def teacher(base: str, index: int, stats: Stats) -> tuple[str, httpx.Async
     )
     made.raise_for_status()
     return made.json()["id"], http
+
+
+async def join_code(http: httpx.AsyncClient, class_id: str) -> str:
+    """The class's join code, as its dashboard shows it."""
+    page = await http.get(f"/teach/classes/{class_id}")
+    found = re.search(r'data-testid="join-code">([A-Z0-9]{6})<', page.text)
+    assert found, "the dashboard shows no join code"
+    return found[1]
 
 
 async def dashboard(http: httpx.AsyncClient, class_id: str, stats: Stats, ready: asyncio.Event,
@@ -277,12 +289,7 @@ async def run(seconds: float, classes: int, size: int) -> Stats:
         boards = [asyncio.create_task(dashboard(http, cid, stats, ready, stop))
                   for (cid, http), ready in zip(made, readies, strict=True)]  # fmt: skip
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 30)
-        codes = []
-        for class_id, http in made:
-            page = await http.get(f"/teach/classes/{class_id}")
-            found = re.search(r'data-testid="join-code">([A-Z0-9]{6})<', page.text)
-            assert found
-            codes.append(found[1])
+        codes = [await join_code(http, class_id) for class_id, http in made]
         until = time.monotonic() + JOIN_SPREAD + seconds
         students = [student(base, code, f"Student {n}", stats, until)
                     for code in codes for n in range(size)]  # fmt: skip

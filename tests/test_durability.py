@@ -124,6 +124,29 @@ def test_stop_saves_and_an_rdb_only_data_dir_switches_to_aof(tmp_path: Path) -> 
         client.close()
 
 
+def test_kill_9_keeps_transactions_and_scripts(tmp_path: Path) -> None:
+    # Redis replays the AOF as the `default` user and re-checks its ACL rules at each EXEC
+    # (redis/redis#14541): with a default user denied everything, every MULTI/EXEC, and
+    # every script that writes twice (propagated as one), was dropped on restart.
+    with EmbeddedRedis(Settings(data_dir=tmp_path / "data"), ["get"]) as server:
+        client = redis.Redis.from_url(server.site_url)
+        with client.pipeline(transaction=True) as pipe:
+            pipe.set("tryredis:multi:a", "1")
+            pipe.set("tryredis:multi:b", "2")
+            pipe.execute()
+        two_writes = "redis.call('SET', KEYS[1], 'x'); return redis.call('INCR', KEYS[2])"
+        assert client.eval(two_writes, 2, "tryredis:script:a", "tryredis:script:n") == 1
+        client.set("tryredis:plain", "1")
+        time.sleep(1.5)  # appendfsync everysec: more than a second before the kill
+        assert server.pid is not None
+        os.kill(server.pid, signal.SIGKILL)
+        wait_for_restart(server)
+        keys = ["tryredis:multi:a", "tryredis:multi:b", "tryredis:script:a",
+                "tryredis:script:n", "tryredis:plain"]  # fmt: skip
+        assert client.mget(keys) == [b"1", b"2", b"x", b"1", b"1"]
+        client.close()
+
+
 def test_a_data_dir_in_use_is_refused(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     with EmbeddedRedis(settings, ["get"]) as first:

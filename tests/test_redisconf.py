@@ -232,7 +232,7 @@ def test_data_dir_keeps_snapshots(tmp_path: Path) -> None:
 
 def test_acl_lines_shape() -> None:
     default, site, sandbox = acl_lines("app:", USERS, ["GET", "object|encoding", "get", "ping"])
-    assert default == "user default off resetpass resetkeys resetchannels -@all"
+    assert default == "user default off resetpass ~* &* +@all"  # off: see user_rules
     assert site.startswith(
         "user tryredis-site on >site-pw-test resetkeys ~app:* resetchannels &app:* "
     )

@@ -95,7 +95,11 @@ def user_rules(
                f"&{learner}*", "-@all", *sandbox_command_rules(sandbox_commands)]  # fmt: skip
     return [
         # resetpass, not nopass: even if someone switched default back on, no password opens it.
-        ("default", "off resetpass resetkeys resetchannels -@all"),
+        # Off, no connection ever runs a command as it (RESET leaves one unauthenticated), but
+        # Redis replays an AOF as ``default`` and re-checks its rules at each EXEC: with -@all
+        # every MULTI/EXEC and multi-write script in the AOF (sessions, sandboxes) is dropped
+        # on restart (redis/redis#14541, fixed only in later releases). Hence all keys here.
+        ("default", "off resetpass ~* &* +@all"),
         (users.site_user, " ".join(["on", *site, *SITE_RULES])),
         (users.sandbox_user, " ".join(["on", *sandbox])),
     ]
