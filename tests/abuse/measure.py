@@ -59,3 +59,16 @@ def sweep_idle(client: TestClient) -> int:
 
     deleted: int = client.portal.call(sweep)  # type: ignore[union-attr]
     return deleted
+
+
+def calls(server: RedisServer) -> dict[str, int]:
+    """Calls per command so far on the server (INFO commandstats), e.g. ``{"lrange": 3}``."""
+    stats = server.client().info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(row["calls"]) for name, row in stats.items()}
+
+
+def calls_since(server: RedisServer, before: dict[str, int]) -> dict[str, int]:
+    """The commands run since ``before`` (a ``calls`` reading), and how often."""
+    now = calls(server)
+    return {name: count - before.get(name, 0) for name, count in now.items()
+            if count > before.get(name, 0)}  # fmt: skip
