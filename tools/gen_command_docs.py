@@ -17,65 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 import redis
 
+from tryredis.repl.docs_render import Docs, docs_from_reply
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "tryredis" / "repl" / "command_docs.py"
-
-Docs = dict[str, tuple[str, str, str, str]]
-
-
-def _text(value: Any) -> Any:
-    """Decode a reply tree: bytes become str, RESP3 maps stay dicts."""
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, list):
-        return [_text(item) for item in value]
-    if isinstance(value, dict):
-        return {_text(k): _text(v) for k, v in value.items()}
-    return value
-
-
-def _pairs(value: list[Any] | dict[str, Any]) -> dict[str, Any]:
-    """A map reply as a dict, whether RESP3 (a dict) or RESP2 (``[k1, v1, k2, v2 ...]``)."""
-    if isinstance(value, dict):
-        return value
-    return {value[i]: value[i + 1] for i in range(0, len(value), 2)}
-
-
-def render_argument(arg: dict[str, Any]) -> str:
-    """One argument of COMMAND DOCS as redis.io prints it."""
-    kind = arg["type"]
-    flags = arg.get("flags", [])
-    optional, token = "optional" in flags, arg.get("token")
-    children = [_pairs(child) for child in arg.get("arguments", [])]
-    if kind == "block":
-        body = " ".join(render_argument(child) for child in children)
-    elif kind == "oneof":
-        body = " | ".join(render_argument(child) for child in children)
-    elif kind == "pure-token":
-        body = ""
-    else:
-        body = arg["name"]
-    text = "[" if optional else ""
-    if token is not None:
-        token = token or '""'  # MIGRATE's "empty string instead of a key"
-        text += token + ("" if kind == "pure-token" else " ")
-    text += f"<{body}>" if kind == "oneof" and not optional else body
-    if "multiple" in flags:
-        text += f" [{token} {body} ...]" if "multiple_token" in flags else f" [{body} ...]"
-    return text + ("]" if optional else "")
-
-
-def render_syntax(name: str, doc: dict[str, Any]) -> str:
-    """The one-line syntax of a command or subcommand (``OBJECT ENCODING key``)."""
-    words = [name.upper().replace("|", " ")]
-    if "subcommands" in doc:
-        words.append("subcommand [argument ...]")
-    words += [render_argument(_pairs(arg)) for arg in doc.get("arguments", [])]
-    return " ".join(words)
 
 
 def fetch_docs(client: redis.Redis) -> Docs:
@@ -84,20 +32,10 @@ def fetch_docs(client: redis.Redis) -> Docs:
     conn = client.connection_pool.get_connection()
     try:
         conn.send_command("COMMAND", "DOCS")  # type: ignore[no-untyped-call]
-        reply = _text(conn.read_response())
+        reply = conn.read_response()
     finally:
         client.connection_pool.release(conn)
-    docs: Docs = {}
-
-    def add(name: str, doc: dict[str, Any]) -> None:
-        summary = " ".join(doc["summary"].split())
-        docs[name] = (doc["group"], summary, render_syntax(name, doc), doc["since"])
-        for sub_name, sub_doc in _pairs(doc.get("subcommands", [])).items():
-            add(sub_name, _pairs(sub_doc))
-
-    for name, doc in _pairs(reply).items():
-        add(name, _pairs(doc))
-    return dict(sorted(docs.items()))
+    return docs_from_reply(reply)
 
 
 def render_module(docs: Docs, version: str) -> str:
