@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.live import free_port
-from tests.support.redis_servers import RedisServer, running_redis
+from tests.support.redis_servers import REDIS_SERVER, RedisServer, running_redis
 from tryredis import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,8 +199,23 @@ def test_old_redis_is_refused(tmp_path: Path, reply: bytes, expected: str) -> No
 
 
 def test_check_redis_accepts_redis_7(redis_server: RedisServer) -> None:
-    version = cli.check_redis("TRYREDIS_REDIS_URL", redis_server.url, time.monotonic() + 5)
+    label = cli.check_redis("TRYREDIS_REDIS_URL", redis_server.url, time.monotonic() + 5)
+    name, version = label.split(" ")
+    assert name == "Redis"
+    assert version == redis_server.client().info("server")["redis_version"]
     assert int(version.split(".")[0]) >= 7
+
+
+def _embedded_label() -> str:
+    """What the start-up line should name: the redis-server on PATH, from its --version."""
+    if REDIS_SERVER is None:
+        return ""
+    out = subprocess.run([str(REDIS_SERVER), "--version"], capture_output=True, text=True).stdout
+    found = re.search(r"v=(\S+)", out)
+    return f"{'Valkey' if out.startswith('Valkey') else 'Redis'} {found[1] if found else ''}"
+
+
+EMBEDDED_LABEL = _embedded_label()
 
 
 def descendants(pid: int) -> set[int]:
@@ -261,12 +276,13 @@ def serving(
     try:
         first = first_line(process, log_path)
         found = re.fullmatch(r"tryredis: serving on http://127\.0\.0\.1:(\d+) "
-                             r"\(embedded Redis on (\S+)\)\n", first)  # fmt: skip
+                             r"\(embedded (\S+ \S+) on (\S+)\)\n", first)  # fmt: skip
         assert found, first + log_path.read_text()
         assert int(found[1]) == port
+        assert found[2] == EMBEDDED_LABEL  # the server's name and version, from HELLO
         # Announced only once every worker finished its start-up: it answers now.
         assert get(f"http://127.0.0.1:{port}/healthz") == 200
-        yield process, port, Path(found[2])
+        yield process, port, Path(found[3])
     finally:
         if process.poll() is None:
             process.kill()
@@ -366,6 +382,8 @@ def test_external_redis_url_is_used_and_nothing_is_embedded(tmp_path: Path) -> N
                 first = first_line(process, log_path)
                 assert first.startswith(f"tryredis: serving on http://127.0.0.1:{port}")
                 assert "embedded" not in first
+                version = server.client().info("server")["redis_version"]
+                assert first.endswith(f" (Redis {version})\n")
                 assert get(f"http://127.0.0.1:{port}/") == 200
                 below = descendants(process.pid)
                 assert not any("redis-server" in command_line(p) for p in below)

@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from types import FrameType
+from types import FrameType, ModuleType
 
 import redis
 from redis.backoff import NoBackoff
@@ -30,25 +30,39 @@ from tryredis.serving import bind_listener, run_site
 from tryredis.settings import Settings, SettingsError, read_env, redacted, unknown_variables
 from tryredis.startup import MIN_REDIS, StartupError, redis_version
 
+SERVER_NAMES = {"redis": "Redis", "valkey": "Valkey"}
 CHECK_SECONDS = 5.0  # all start-up checks of an external Redis together
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def sandbox_command_names() -> list[str]:
-    """The sandbox's commands for its ACL user, from the command table."""
+def _table() -> ModuleType:
     # Imported here: the CLI (and `tryredis acl`) must not pay for the whole engine.
     try:
-        table = importlib.import_module("tryredis.repl.table")
+        return importlib.import_module("tryredis.repl.table")
     except ModuleNotFoundError as exc:
         if exc.name != "tryredis.repl.table":
             raise
         raise StartupError("the sandbox's command table (tryredis.repl.table) is missing") from None
-    names = table.acl_command_names
+
+
+def sandbox_command_names() -> list[str]:
+    """The sandbox's commands for its ACL user, from the command table (Redis 7.0's)."""
+    names = _table().acl_command_names
     return list(names() if callable(names) else names)
 
 
+def newer_command_names() -> dict[str, list[str]]:
+    """The table's commands newer than Redis 7.0, by the version that added them."""
+    newer = getattr(_table(), "newer_acl_names", None)
+    return dict(newer()) if callable(newer) else {}
+
+
 def check_redis(env_name: str, url: str, deadline: float) -> str:
-    """Check ``url`` answers as Redis 7+ before ``deadline`` (monotonic); return its version."""
+    """Check ``url`` answers as Redis 7+ before ``deadline`` (monotonic).
+
+    Returns the server's name and version as the start-up line shows them: ``Redis
+    7.0.15``, ``Valkey 8.1.8`` (HELLO's ``server`` and ``version``).
+    """
     where = f"{env_name}={redacted(url)}"
     remaining = max(deadline - time.monotonic(), 0.1)
     client = redis.Redis.from_url(url, socket_connect_timeout=remaining, socket_timeout=remaining,
@@ -76,7 +90,9 @@ def check_redis(env_name: str, url: str, deadline: float) -> str:
         raise StartupError(f"{where}: not a Redis server (version {version!r})")
     if parsed < MIN_REDIS:
         raise StartupError(f"{where}: Redis {version} is too old: tryredis needs 7.0 or newer")
-    return version
+    raw_name = info.get(b"server", info.get("server", b"redis"))
+    name = raw_name.decode() if isinstance(raw_name, bytes) else str(raw_name)
+    return f"{SERVER_NAMES.get(name.lower(), name)} {version}"
 
 
 def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -101,14 +117,16 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
         deadline = time.monotonic() + CHECK_SECONDS
         if settings.redis_url is None:
             check_maxmemory(settings.embedded_maxmemory)
-            embedded = EmbeddedRedis(settings, sandbox_command_names())
+            newer = [name for names in newer_command_names().values() for name in names]
+            embedded = EmbeddedRedis(settings, sandbox_command_names(), newer_commands=newer)
             embedded.start()
             embedded.supervise()
             settings = settings.replace(redis_url=embedded.site_url)
             classroom_cli.write_site_url(embedded.runtime_dir, embedded.site_url)
-            where = f" (embedded Redis on {embedded.socket_path})"
+            server = check_redis("embedded Redis", embedded.site_url, deadline)
+            where = f" (embedded {server} on {embedded.socket_path})"
         else:
-            check_redis("TRYREDIS_REDIS_URL", settings.redis_url, deadline)
+            where = f" ({check_redis('TRYREDIS_REDIS_URL', settings.redis_url, deadline)})"
         if settings.sandbox_redis_url is not None:
             check_redis("TRYREDIS_SANDBOX_REDIS_URL", settings.sandbox_redis_url, deadline)
         elif embedded is not None:
@@ -194,7 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not 0 < port < 65536 or workers < 1:
             raise SettingsError("--port must be 1-65535 and --workers at least 1")
         if args.command == "acl":
-            sys.stdout.write(external_setup_text(settings, sandbox_command_names()))
+            text = external_setup_text(settings, sandbox_command_names(), newer_command_names())
+            sys.stdout.write(text)
             return 0
         if args.command == "teacher":
             return classroom_cli.run(args, settings)

@@ -94,12 +94,14 @@ class EmbeddedRedis:
         *,
         users: AclUsers | None = None,
         start_timeout: float = 10.0,
+        newer_commands: Sequence[str] = (),
     ) -> None:
         self.settings = settings
         self.users = users or AclUsers.generate()
         self.start_timeout = start_timeout
         self.restarts = 0
         self._commands = list(sandbox_commands)
+        self._newer = [name for name in newer_commands if name not in self._commands]
         self._binary: Path | None = None
         self._dir: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -157,6 +159,9 @@ class EmbeddedRedis:
             with self._lock:
                 process = self._spawn()
             self._wait_ready(process)
+            if self._newer:
+                with self._admin() as admin:
+                    self._grant_newer(admin)
             if data_dir is not None and not aof_ready(data_dir.resolve()):
                 log.warning("%s has only an RDB snapshot: switching on AOF", data_dir)
                 with self._admin() as admin:
@@ -167,6 +172,19 @@ class EmbeddedRedis:
         except BaseException:
             self.stop()
             raise
+
+    def _grant_newer(self, admin: redis.Redis) -> None:
+        """Let the sandbox's user run the newer commands (HEXPIRE ...) this server has.
+
+        They are added to the config's list too, so a restarted server keeps them.
+        """
+        have = {str(name).lower() for name in admin.command_list()}
+        present = [name for name in self._newer if name in have]
+        self._newer = []
+        if present:
+            rules = [f"+{name}" for name in present]
+            admin.acl_setuser(self.users.sandbox_user, enabled=True, commands=rules)
+            self._commands += present
 
     @contextlib.contextmanager
     def _admin(self) -> Iterator[redis.Redis]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -22,8 +22,9 @@ SITE_USER = "tryredis-site"
 SANDBOX_USER = "tryredis-sandbox"
 ADMIN_USER = "tryredis-admin"
 # The embedded server's admin: only the CLI holds its password, never a worker. It turns
-# AOF on for a data dir that has only an RDB snapshot (see aof_ready) and reads INFO.
-ADMIN_RULES = "resetkeys resetchannels -@all +ping +info +config|set"
+# AOF on for a data dir that has only an RDB snapshot (see aof_ready), reads INFO, and grants
+# the sandbox's user the newer commands (HEXPIRE ...) the server has (COMMAND LIST).
+ADMIN_RULES = "resetkeys resetchannels -@all +ping +info +config|set +command|list +acl|setuser"
 
 # The site's user: everything under the prefix except @dangerous (CONFIG, DEBUG,
 # SHUTDOWN, FLUSHALL, KEYS, MONITOR, ACL, MODULE, SORT, RESTORE, MIGRATE, INFO,
@@ -239,8 +240,16 @@ def _cli_arg(value: str) -> str:
     return f'"{value}"' if " " in value else value
 
 
-def external_setup_text(settings: Settings, sandbox_commands: Sequence[str]) -> str:
-    """What ``tryredis acl`` prints: ACL SETUSER and CONFIG SET lines, and the URLs to set."""
+def external_setup_text(
+    settings: Settings,
+    sandbox_commands: Sequence[str],
+    newer_commands: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """What ``tryredis acl`` prints: ACL SETUSER and CONFIG SET lines, and the URLs to set.
+
+    ``newer_commands`` (Redis version -> command names) get a line each: a server that
+    lacks one of a line's commands refuses the whole line, so each is run where it applies.
+    """
     users = AclUsers.generate()  # fresh passwords on every run: nothing to replace by hand
     default, site, sandbox = user_rules(settings.key_prefix, users, sandbox_commands)
     # "reset" first, so running the lines again replaces the users instead of adding to them.
@@ -262,6 +271,7 @@ def external_setup_text(settings: Settings, sandbox_commands: Sequence[str]) -> 
         "# 1. The site's and the sandbox's users (run again after upgrading tryredis):",
         site_user,
         sandbox_user,
+        *_newer_lines(users.sandbox_user, newer_commands or {}),
         "#",
         "# 2. Recommended limits for a server dedicated to tryredis (CONFIG REWRITE keeps them);",
         "#    choose a maxmemory above what the server holds now:",
@@ -284,3 +294,16 @@ def external_setup_text(settings: Settings, sandbox_commands: Sequence[str]) -> 
         f"TRYREDIS_SANDBOX_REDIS_URL=redis://{users.sandbox_user}:{sandbox_pw}@HOST:6379/0",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _newer_lines(sandbox_user: str, newer: Mapping[str, Sequence[str]]) -> list[str]:
+    """The ACL lines for commands newer than Redis 7.0, one per Redis version."""
+    lines = [
+        "#    On a newer server, also the lines for the versions it has (a server without one",
+        "#    of a line's commands refuses that line; tryredis offers what the server has):",
+    ]
+    for version, names in sorted(newer.items()):
+        rules = " ".join(sandbox_command_rules(names))
+        lines += [f"#    Redis {version} or newer (Valkey: the version that added them):",
+                  f"ACL SETUSER {sandbox_user} {rules}"]  # fmt: skip
+    return lines if newer else []

@@ -18,7 +18,7 @@ from tryredis.janitor import Janitor
 from tryredis.journal import Journal
 from tryredis.keys import Keys
 from tryredis.lessons import LessonIndex
-from tryredis.repl import Engine, Limits, Sandbox, TransactionState
+from tryredis.repl import Engine, Limits, Sandbox, TransactionState, probe_server
 from tryredis.sessions import SessionStore, SiteRedis, Touch
 from tryredis.settings import Settings
 from tryredis.startup import MIN_REDIS, StartupError, redis_version
@@ -108,7 +108,8 @@ class Services:
             )
         )
         sessions = SessionStore(site, keys, settings, fast)
-        engine = Engine(Limits.pick(settings), keys, router, sessions)
+        server = await probe_server(router.executor("server"))  # which newer commands it has
+        engine = Engine(Limits.pick(settings), keys, router, sessions, server=server)
         journal = Journal(site, keys, settings.journal_lines, sessions.ttl_ms)
         services = cls(settings, lessons, keys, site, sessions, Signer(secret), engine, journal)
         janitor = Janitor(

@@ -60,16 +60,17 @@ class RedisServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_redis(extra_args: Sequence[str] = ()) -> RedisServer:
-    """Start a private redis-server on a unix socket and wait until it answers PING."""
-    if REDIS_SERVER is None:
+def start_redis(extra_args: Sequence[str] = (), binary: str | None = None) -> RedisServer:
+    """Start a private redis-server (or ``binary``) on a unix socket; wait until it answers PING."""
+    binary = binary or REDIS_SERVER
+    if binary is None:
         raise RuntimeError("redis-server is not installed (apt install redis-server)")
     directory = Path(tempfile.mkdtemp(prefix="tr-"))  # short path: sun_path is 108 bytes
     directory.chmod(0o700)
     sock = directory / "redis.sock"
     process = subprocess.Popen(
         [
-            REDIS_SERVER,
+            binary,
             "--port",
             "0",
             "--unixsocket",
@@ -106,9 +107,11 @@ def start_redis(extra_args: Sequence[str] = ()) -> RedisServer:
 
 
 @contextmanager
-def running_redis(extra_args: Sequence[str] = ()) -> Iterator[RedisServer]:
-    """A private redis-server for the duration of the ``with`` block."""
-    server = start_redis(extra_args)
+def running_redis(
+    extra_args: Sequence[str] = (), binary: str | None = None
+) -> Iterator[RedisServer]:
+    """A private redis-server (or ``binary``, a Valkey too) for the ``with`` block."""
+    server = start_redis(extra_args, binary)
     try:
         yield server
     finally:

@@ -14,6 +14,7 @@ from tryredis.repl.bookkeeping import Bookkeeping
 from tryredis.repl.keyindex import KeyIndex
 from tryredis.repl.limits import Limits
 from tryredis.repl.namespace import Namespace
+from tryredis.repl.server import BASE, ServerInfo
 from tryredis.repl.spec import Analysis
 from tryredis.wire import Executor
 
@@ -30,6 +31,7 @@ class Context:
     index: KeyIndex
     books: Bookkeeping
     versions_key: bytes
+    server: ServerInfo = BASE  # what the newer entries of the table are resolved against
 
     def rewrite(self, analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
         """The command as sent: keys and channels prefixed, timeout clamped."""

@@ -48,8 +48,12 @@ _SHRINKS = frozenset({
     "del", "unlink", "getdel", "srem", "hdel", "zrem", "lrem", "ltrim", "lpop", "rpop", "spop",
     "zpopmin", "zpopmax", "lmpop", "zmpop", "blpop", "brpop", "blmpop", "bzpopmin", "bzpopmax",
     "bzmpop", "zremrangebyrank", "zremrangebyscore", "zremrangebylex", "xdel", "xtrim", "xack",
-    "xgroup|destroy", "xgroup|delconsumer", "persist",
+    "xgroup|destroy", "xgroup|delconsumer", "persist", "hgetdel", "hpersist",
 })  # fmt: skip
+# Writes that change existing keys only: a hash-field TTL on a missing key is a no-op (-2).
+# They still grow the sandbox (a field's expiry takes room, a listpack may convert), which
+# growth_bound counts like any write; a field expiring later is measured by the index.
+_NO_NEW_KEYS = frozenset({"hexpire", "hexpireat", "hpexpire", "hpexpireat", "hgetex"})
 _MOVES = frozenset({"lmove", "rpoplpush", "smove", "blmove", "brpoplpush"})
 _COPIES = frozenset({"copy", "sort", "georadius", "georadiusbymember"})
 _STRINGS = frozenset({"setrange", "setbit", "bitfield", "append"})
@@ -226,7 +230,7 @@ def growth_bound(analysis: Analysis, args: Sequence[bytes], limits: Limits, view
 
 def new_keys(analysis: Analysis, args: Sequence[bytes], view: View) -> int:
     """At most how many keys the command creates."""
-    if analysis.spec.name in _SHRINKS:
+    if analysis.spec.name in _SHRINKS or analysis.spec.name in _NO_NEW_KEYS:
         return 0
     writes = analysis.written(args)
     if not view.exact:

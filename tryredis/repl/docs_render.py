@@ -69,8 +69,9 @@ def docs_from_reply(reply: Any) -> Docs:
     docs: Docs = {}
 
     def add(name: str, doc: dict[str, Any]) -> None:
-        summary = " ".join(doc["summary"].split())
-        docs[name] = (doc["group"], summary, render_syntax(name, doc), doc["since"])
+        summary = " ".join(str(doc.get("summary", "")).split())
+        group, since = str(doc.get("group", "")), str(doc.get("since", ""))
+        docs[name] = (group, summary, render_syntax(name, doc), since)
         for sub_name, sub_doc in pairs(doc.get("subcommands", [])).items():
             add(sub_name, pairs(sub_doc))
 

@@ -25,6 +25,7 @@ from tryredis.repl.keyindex import KeyIndex, Usage
 from tryredis.repl.limits import Limits
 from tryredis.repl.namespace import Namespace, NamespaceLeak
 from tryredis.repl.runner import Meter, Runner
+from tryredis.repl.server import ServerInfo
 from tryredis.repl.spec import Analysis, CommandError, CommandSpec, Refusal
 from tryredis.repl.subscription import Stream, Subscriptions
 from tryredis.repl.table import resolve
@@ -49,20 +50,31 @@ class Result:
 class Engine:
     """The sandbox engine of one process: its limits, key names, pools and bookkeeping."""
 
-    def __init__(self, limits: Limits, keys: Keys, router: Router, books: Bookkeeping) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        keys: Keys,
+        router: Router,
+        books: Bookkeeping,
+        *,
+        server: ServerInfo | None = None,
+    ) -> None:
         self.limits = limits
         self.keys = keys
         self.router = router
         self.books = books
+        # Which newer commands (HEXPIRE ...) are offered; None: Redis 7.0's table (probe_server).
+        self.server = server or ServerInfo()
         self.subscriptions = Subscriptions(limits, router, books)
 
     def _context(self, learner_id: str) -> Context:
         namespace = Namespace(self.keys.namespace(learner_id))
         executor = self.router.executor(learner_id)
-        index = KeyIndex(executor, namespace, self.keys.index(learner_id).encode())
+        field_expiry = "hpexpiretime" in self.server.offered
+        index = KeyIndex(executor, namespace, self.keys.index(learner_id).encode(), field_expiry)
         return Context(
             learner_id, self.limits, namespace, executor, self.router.blocking(learner_id),
-            index, self.books, self.keys.versions(learner_id).encode(),
+            index, self.books, self.keys.versions(learner_id).encode(), self.server,
         )  # fmt: skip
 
     def open(self, learner_id: str, state: TransactionState, usage: Usage | None = None) -> Sandbox:
@@ -127,7 +139,7 @@ class Sandbox:
         if not args:
             return Result(line, "", "reply")
         if args[0].lower() == b"help":
-            return Result(line, help_text(args[1:]), "reply")
+            return Result(line, help_text(args[1:], self.context.server), "reply")
         try:
             reply = await self.execute(args)
         except CommandError as error:
@@ -146,7 +158,7 @@ class Sandbox:
         """Resolve and run parsed arguments; raise CommandError/Refusal/ExecutorError."""
         transactions = self.transactions
         try:
-            spec = resolve(args)
+            spec = resolve(args, self.context.server.offered)
         except (CommandError, Refusal) as error:
             if transactions.state.in_multi:
                 await transactions.fail()

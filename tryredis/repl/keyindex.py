@@ -9,7 +9,8 @@ learner's keys (same hash tag, so the same Cluster slot), in four Redis keys:
   elements the length (``STRLEN`` for strings), type one letter of ``TYPE``;
 * ``P u:{id}.t``: the totals of those entries (``b`` bytes, ``e`` elements, ``k`` keys,
   ``s`` stream entries);
-* ``P u:{id}.x``: learner key -> expiry time, to find keys that expired by themselves;
+* ``P u:{id}.x``: learner key -> when to measure it again: its expiry time, or its
+  soonest hash-field expiry (Redis 7.4+), to find keys that expired or shrank by themselves;
 * ``P u:{id}.d``: keys written ahead of a command whose outcome is not yet recorded.
 
 Only the ``SYNC`` script changes the index: it measures the keys it is given,
@@ -37,11 +38,28 @@ from tryredis.wire import Command, ErrorReply, Executor, Reply
 SYNC_SCRIPT = """
 local index, totals, expiries, dirty = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local prefix = ARGV[1]
+local hfe = false
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local codes = {string='s', list='l', set='t', zset='z', hash='h', stream='x'}
 local lengths = {string='STRLEN', list='LLEN', set='SCARD', zset='ZCARD', hash='HLEN',
                  stream='XLEN'}
 local db, de, dk, ds = 0, 0, 0, 0
 local seen = {}
+-- When a hash must be measured again because of its fields' own expiry: the soonest
+-- field expiry, or in a second if fields expired but the server has not reclaimed them.
+local function fields_due(real, count, due)
+  local fields = redis.call('HKEYS', real)
+  if #fields < count then due = now_ms + 1000 end
+  for i = 1, #fields, 500 do
+    local batch = {}
+    for j = i, math.min(i + 499, #fields) do batch[#batch + 1] = fields[j] end
+    for _, t in ipairs(redis.call('HPEXPIRETIME', real, 'FIELDS', #batch, unpack(batch))) do
+      if t > 0 and (due <= 0 or t < due) then due = t end
+    end
+  end
+  return due
+end
 local function measure(name)
   if seen[name] then return end
   seen[name] = true
@@ -67,11 +85,13 @@ local function measure(name)
   local bytes = redis.call('MEMORY', 'USAGE', real, 'SAMPLES', '0')
   local count = redis.call(lengths[kind], real)
   local expire = redis.call('PEXPIRETIME', real)
-  if expire > 0 then
-    redis.call('ZADD', expiries, expire, name)
+  if expire < 0 then expire = 0 end
+  local due = expire
+  if hfe and kind == 'hash' then due = fields_due(real, count, due) end
+  if due > 0 then
+    redis.call('ZADD', expiries, due, name)
   else
     redis.call('ZREM', expiries, name)
-    expire = 0
   end
   redis.call('HSET', index, name, bytes .. ' ' .. count .. ' ' .. codes[kind] .. ' ' .. expire)
   if not old then dk = dk + 1 end
@@ -86,8 +106,6 @@ end
 for i = 2, #ARGV do measure(ARGV[i]) end
 for _, name in ipairs(redis.call('SMEMBERS', dirty)) do measure(name) end
 redis.call('DEL', dirty)
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 for _, name in ipairs(redis.call('ZRANGEBYSCORE', expiries, '-inf', now_ms, 'LIMIT', 0, 1000)) do
   measure(name)
 end
@@ -111,8 +129,17 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return #names
 """
 
+# On a server with hash-field expiry (HPEXPIRETIME), a hash whose fields expire on their
+# own shrinks, or vanishes with its last field, without any command of the learner's: the
+# index keeps it in ``.x`` at its soonest field expiry, so the next sync measures it again.
+SYNC_FIELDS_SCRIPT = SYNC_SCRIPT.replace("local hfe = false", "local hfe = true", 1)
+
 SCRIPTS = {
     "sync": (SYNC_SCRIPT, hashlib.sha1(SYNC_SCRIPT.encode()).hexdigest().encode()),  # noqa: S324
+    "sync_fields": (
+        SYNC_FIELDS_SCRIPT,
+        hashlib.sha1(SYNC_FIELDS_SCRIPT.encode()).hexdigest().encode(),  # noqa: S324
+    ),
     "flush": (FLUSH_SCRIPT, hashlib.sha1(FLUSH_SCRIPT.encode()).hexdigest().encode()),  # noqa: S324
 }
 
@@ -172,8 +199,11 @@ class Entry:
 class KeyIndex:
     """One learner's key index."""
 
-    def __init__(self, executor: Executor, namespace: Namespace, index_key: bytes) -> None:
+    def __init__(
+        self, executor: Executor, namespace: Namespace, index_key: bytes, field_expiry: bool = False
+    ) -> None:
         self.executor = executor
+        self.sync_sha = SCRIPTS["sync_fields" if field_expiry else "sync"][1]
         self.namespace = namespace
         self.key = index_key
         self.keys = (index_key, index_key + b".t", index_key + b".x", index_key + b".d")
@@ -184,7 +214,7 @@ class KeyIndex:
 
     def sync(self, names: Iterable[bytes] = ()) -> Command:
         """The EVALSHA that measures ``names`` (and every pending key); replies the totals."""
-        return (b"EVALSHA", SCRIPTS["sync"][1], b"4", *self.keys, self.namespace.prefix, *names)
+        return (b"EVALSHA", self.sync_sha, b"4", *self.keys, self.namespace.prefix, *names)
 
     async def run_script(self, commands: Sequence[Command]) -> list[Reply]:
         """Run commands, loading the index scripts if Redis forgot them (a restart)."""

@@ -38,6 +38,9 @@ SMALL = frozenset({
     "zcount", "zdiffstore", "zincrby", "zintercard", "zinterstore", "zlexcount", "zmscore",
     "zrangestore", "zrank", "zrem", "zremrangebylex", "zremrangebyrank", "zremrangebyscore",
     "zrevrank", "zscore", "zunionstore",
+    # Newer hash commands (offered where the server has them): one integer per field.
+    "hexpire", "hexpireat", "hexpiretime", "hpersist", "hpexpire", "hpexpireat",
+    "hpexpiretime", "hpttl", "hsetex", "httl",
 })  # fmt: skip
 """Replies bounded by the arguments alone (numbers, statuses, one score per member)."""
 

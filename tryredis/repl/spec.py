@@ -17,6 +17,7 @@ from typing import Literal, Protocol, TypeAlias
 
 from tryredis.repl.command_docs import DOCS
 from tryredis.repl.limits import Limits
+from tryredis.repl.newer_docs import NEWER_DOCS
 from tryredis.repl.numbers import timeout_seconds
 
 Handler: TypeAlias = Literal["redis", "emulated", "transaction", "pubsub", "refused", "container"]
@@ -200,7 +201,8 @@ def command(group: str, handler: Handler = "redis") -> _Maker:
     def make(
         name: str, arity: int, flags: str, *rules: Rule, refusal: str | None = None
     ) -> CommandSpec:
-        _, summary, syntax, since = DOCS.get(name, ("", "", name.upper(), ""))
+        unknown = ("", "", name.upper(), "")
+        _, summary, syntax, since = DOCS.get(name) or NEWER_DOCS.get(name, unknown)
         return CommandSpec(
             name, arity, frozenset(flags.split()), group, summary, syntax, handler, rules,
             refusal=refusal, since=since,

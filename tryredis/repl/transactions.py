@@ -178,7 +178,7 @@ class Transactions:
                 planned.append(ErrorReply(entry["e"].encode("latin-1")))
                 continue
             args = [a.encode("latin-1") for a in entry["a"]]
-            planned.append((resolve(args), args))
+            planned.append((resolve(args, context.server.offered), args))
         plan = []
         for item in planned:
             if isinstance(item, ErrorReply):

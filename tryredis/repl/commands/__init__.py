@@ -8,6 +8,7 @@ from tryredis.repl.commands import (
     hashes,
     hyperloglog,
     lists,
+    newer,
     pubsub,
     refused,
     server,
@@ -20,7 +21,8 @@ from tryredis.repl.spec import CommandSpec
 
 MODULES = (
     strings, bitmaps, hyperloglog, hashes, lists, sets, sorted_sets, geo, streams, generic,
-    server, emulated, pubsub, refused,
+    server, emulated, pubsub, refused, newer,
 )  # fmt: skip
 
 ALL: tuple[CommandSpec, ...] = tuple(spec for module in MODULES for spec in module.COMMANDS)
+NEWER = newer.NAMES  # offered only when the connected server has them (table.py)
