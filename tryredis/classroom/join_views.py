@@ -157,16 +157,21 @@ async def _student_stream(
             shown = _for_student(missed, learner_id)
             if shown:
                 yield f"id: {missed.id}\ndata: {json.dumps(shown)}\n\n".encode()
+        # A keep-alive after KEEPALIVE s without a write: the class's other events (joins,
+        # "done"s) wake this loop too, and must not put the next keep-alive off for ever.
+        quiet_until = loop.time() + KEEPALIVE
         while loop.time() < deadline:
             try:
-                async with asyncio.timeout(KEEPALIVE):
+                async with asyncio.timeout(max(0.0, quiet_until - loop.time())):
                     event = await queue.get()
             except TimeoutError:
                 yield b": keep-alive\n\n"
+                quiet_until = loop.time() + KEEPALIVE
                 continue
             shown = _for_student(event, learner_id)
             if shown:
                 yield f"id: {event.id}\ndata: {json.dumps(shown)}\n\n".encode()
+                quiet_until = loop.time() + KEEPALIVE
             if shown and shown["kind"] == "ended":
                 return
 
