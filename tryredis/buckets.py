@@ -114,6 +114,23 @@ return 0
 """
 
 
+# KEYS: the holders of one marker from one address (a zset: learner id -> expiry, ms).
+# ARGV: now (ms), ttl (ms), learner id, cap. Returns 1 if the learner now holds a
+# share, 0 if the address already holds ``cap`` of them. Expired shares are dropped
+# first, so a worker that died holding one cannot keep it past its ttl.
+FAIR_SHARE = """
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) == false
+   and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+
 def sha(script: str) -> bytes:
     """The SHA1 EVALSHA names a script by."""
     return hashlib.sha1(script.encode()).hexdigest().encode()  # noqa: S324

@@ -67,6 +67,10 @@ class Keys:
         """Rate-limit bucket of one client address."""
         return f"{self.prefix}ip:{address}"
 
+    def fair_share(self, marker: str, address: str) -> str:
+        """The learners of one client address holding a ``marker`` (a zset: id -> expiry ms)."""
+        return f"{self.prefix}fair:{marker}:{address}"
+
     def ip_new_sessions(self, address: str) -> str:
         """Counter of sandboxes created by one client address this hour."""
         return f"{self.prefix}ipnew:{address}"

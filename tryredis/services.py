@@ -122,9 +122,10 @@ class Services:
         services.janitor = asyncio.create_task(janitor.run_forever())
         return services
 
-    def sandbox(self, learner_id: str, touch: Touch) -> Sandbox:
-        """The REPL for one learner in this request (after ``sessions.touch`` admitted it)."""
-        return self.engine.open(learner_id, touch.state, touch.usage)
+    def sandbox(self, learner_id: str, touch: Touch, address: str = "") -> Sandbox:
+        """The REPL for one learner in this request (after ``sessions.touch`` admitted it);
+        ``address`` is the client's, whose learners share the per-address caps."""
+        return self.engine.open(learner_id, touch.state, touch.usage, address)
 
     async def sandbox_reset(self, learner_id: str, *, keep_session: bool) -> None:
         """Delete a sandbox's keys; keep the session and progress, or forget them too."""

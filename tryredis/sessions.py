@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from tryredis import buckets
 from tryredis.keys import Keys
-from tryredis.repl import TransactionState, Usage
+from tryredis.repl import Hold, TransactionState, Usage
 from tryredis.settings import Settings
 from tryredis.wire import Command, ErrorReply, Executor, Reply
 
@@ -90,6 +90,7 @@ class SessionStore:
             )
         )  # fmt: skip
         self._address_script = redis.register_script(buckets.ADDRESS)
+        self._fair_script = redis.register_script(buckets.FAIR_SHARE)
         # Called after a class member's exercises are recorded: (class id, learner, names, time).
         self.progress_hooks: list[ProgressHook] = []
 
@@ -243,13 +244,30 @@ class SessionStore:
             return self.keys.subscription(learner_id)
         raise ValueError(f"unknown marker {marker!r}")
 
-    async def hold(self, learner_id: str, marker: str, ttl_ms: int) -> bool:
-        """Set a marker unless it is set (False then); it expires after ``ttl_ms``."""
-        return bool(await self.redis.set(self._marker(learner_id, marker), 1, nx=True, px=ttl_ms))
+    async def hold(
+        self, learner_id: str, marker: str, ttl_ms: int, group: str = "", cap: int = 0
+    ) -> Hold:
+        """One marker per learner, at most ``cap`` per group (its address); both expire."""
+        # Two steps, each atomic: the marker and the group's shares live in different
+        # Cluster slots. The learner's own marker comes first, so a learner refused for
+        # holding one already never takes a share their classmates could use.
+        name = self._marker(learner_id, marker)
+        if not await self.redis.set(name, 1, nx=True, px=ttl_ms):
+            return "learner"
+        if group:
+            now_ms = int(time.time() * 1000)
+            shares = self.keys.fair_share(marker, group)
+            held = await self._fair_script(keys=[shares], args=[now_ms, ttl_ms, learner_id, cap])
+            if not held:
+                await self.redis.delete(name)
+                return "group"
+        return "held"
 
-    async def release(self, learner_id: str, marker: str) -> None:
-        """Clear a marker."""
+    async def release(self, learner_id: str, marker: str, group: str = "") -> None:
+        """Clear a marker and the learner's share of its group."""
         await self.redis.delete(self._marker(learner_id, marker))
+        if group:
+            await self.redis.zrem(self.keys.fair_share(marker, group), learner_id)
 
     async def delete(self, learner_id: str, *, keep_progress: bool = False) -> None:
         """Forget the session (and its progress unless asked to keep it)."""

@@ -315,8 +315,20 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "subscriptions_per_worker",
         _positive_int,
-        "64",
-        "Most SUBSCRIBE streams open at once (per worker)",
+        "1000",
+        "Most SUBSCRIBE streams open at once (per worker; they share one Redis connection)",
+    ),
+    Field(
+        "subscriptions_per_address",
+        _positive_int,
+        "32",
+        "Most SUBSCRIBE streams open at once from one client address (one per learner)",
+    ),
+    Field(
+        "blocking_per_address",
+        _positive_int,
+        "8",
+        "Most blocking commands waiting at once from one client address (one per learner)",
     ),
     Field(
         "blocking_max_connections",
@@ -424,7 +436,9 @@ class Settings:
     command_max_ms: float = 10.0
     subscribe_max_channels: int = 5
     subscribe_max_seconds: float = 300.0
-    subscriptions_per_worker: int = 64
+    subscriptions_per_worker: int = 1000
+    subscriptions_per_address: int = 32
+    blocking_per_address: int = 8
     blocking_max_connections: int = 16
     sandbox_pool_size: int = 64
     command_timeout_seconds: float = 5.0

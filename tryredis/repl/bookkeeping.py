@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
+
+# What ``Bookkeeping.hold`` answers: the share is held, or who already holds too many.
+Hold = Literal["held", "learner", "group"]
 
 
 @dataclass
@@ -59,11 +62,14 @@ class Bookkeeping(Protocol):
     async def queue_take(self, learner_id: str) -> list[str]:
         """Every queued command, in order; the queue is then empty."""
 
-    async def hold(self, learner_id: str, marker: str, ttl_ms: int) -> bool:
-        """Set ``marker`` (``blocking``, ``subscription``) unless it is set; False if it was."""
+    async def hold(
+        self, learner_id: str, marker: str, ttl_ms: int, group: str = "", cap: int = 0
+    ) -> Hold:
+        """Set ``marker`` (``blocking``, ``subscription``) for ``ttl_ms``, one per learner and
+        at most ``cap`` per ``group`` (a client address; no group: no cap)."""
 
-    async def release(self, learner_id: str, marker: str) -> None:
-        """Clear ``marker``."""
+    async def release(self, learner_id: str, marker: str, group: str = "") -> None:
+        """Clear ``marker`` and the learner's share of ``group``."""
 
     async def charge(self, learner_id: str, tokens: int) -> float:
         """Take extra rate-limit tokens for costly work; the seconds to wait if short (0: paid)."""

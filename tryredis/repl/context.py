@@ -32,6 +32,7 @@ class Context:
     books: Bookkeeping
     versions_key: bytes
     server: ServerInfo = BASE  # what the newer entries of the table are resolved against
+    group: str = ""  # the client address: fair shares of blocking slots are per address
 
     def rewrite(self, analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
         """The command as sent: keys and channels prefixed, timeout clamped."""

@@ -67,23 +67,30 @@ class Engine:
         self.server = server or ServerInfo()
         self.subscriptions = Subscriptions(limits, router, books)
 
-    def _context(self, learner_id: str) -> Context:
+    def _context(self, learner_id: str, group: str = "") -> Context:
         namespace = Namespace(self.keys.namespace(learner_id))
         executor = self.router.executor(learner_id)
         field_expiry = "hpexpiretime" in self.server.offered
         index = KeyIndex(executor, namespace, self.keys.index(learner_id).encode(), field_expiry)
         return Context(
             learner_id, self.limits, namespace, executor, self.router.blocking(learner_id),
-            index, self.books, self.keys.versions(learner_id).encode(), self.server,
+            index, self.books, self.keys.versions(learner_id).encode(), self.server, group,
         )  # fmt: skip
 
-    def open(self, learner_id: str, state: TransactionState, usage: Usage | None = None) -> Sandbox:
+    def open(
+        self,
+        learner_id: str,
+        state: TransactionState,
+        usage: Usage | None = None,
+        group: str = "",
+    ) -> Sandbox:
         """The sandbox of a learner whose request has been admitted (and paid for).
 
         ``usage`` is the sandbox's totals as the admission read them; without it
-        every bound is checked against the index itself.
+        every bound is checked against the index itself. ``group`` is the client
+        address, whose learners share the per-address caps.
         """
-        return Sandbox(self._context(learner_id), state, usage)
+        return Sandbox(self._context(learner_id, group), state, usage)
 
     async def reset(self, learner_id: str) -> None:
         """Delete every key of a sandbox, its index and its WATCH versions."""
@@ -91,13 +98,14 @@ class Engine:
         await context.index.flush()
         await context.executor.run([(b"DEL", context.versions_key)])
 
-    async def subscribe(self, learner_id: str, line: str) -> Stream:
+    async def subscribe(self, learner_id: str, line: str, group: str = "") -> Stream:
         """Open a SUBSCRIBE stream in the learner's channels (SubscriptionRefused if not now)."""
         namespace = Namespace(self.keys.namespace(learner_id))
-        return await self.subscriptions.open(learner_id, namespace, line)
+        return await self.subscriptions.open(learner_id, namespace, line, group)
 
     async def close(self) -> None:
-        """Close every pooled connection."""
+        """End every stream and close every pooled connection."""
+        await self.subscriptions.close()
         await self.router.close()
 
 

@@ -33,7 +33,9 @@ class Limits:
     command_max_ms: float = 10.0
     subscribe_max_channels: int = 5
     subscribe_max_seconds: float = 300.0
-    subscriptions_per_worker: int = 64
+    subscriptions_per_worker: int = 1000
+    subscriptions_per_address: int = 32
+    blocking_per_address: int = 8
 
     @classmethod
     def pick(cls, source: object) -> Limits:

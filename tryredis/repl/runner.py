@@ -185,16 +185,23 @@ class Runner:
         context = self.context
         books = context.books
         ttl_ms = int((context.limits.block_max_seconds + 5) * 1000)
-        if not await books.hold(context.learner_id, "blocking", ttl_ms):
+        cap = context.limits.blocking_per_address
+        held = await books.hold(context.learner_id, "blocking", ttl_ms, context.group, cap)
+        if held == "learner":
             raise Refusal(
                 "another blocking command of yours is still waiting; the sandbox runs one at a time"
+            )
+        if held == "group":
+            raise Refusal(
+                f"{cap} blocking commands from your network address are already waiting "
+                f"({setting_name('blocking_per_address')}); try again when one has returned"
             )
         try:
             replies = await context.blocking.run(
                 [*context.index.write_ahead(writes), command], max_bytes=self.meter.wire_limit()
             )
         finally:
-            await books.release(context.learner_id, "blocking")
+            await books.release(context.learner_id, "blocking", context.group)
         if writes:
             self.usage = await context.index.resync(writes)
         return replies[-1]

@@ -1,9 +1,10 @@
 """SUBSCRIBE in the learner's own channels, as a stream of what redis-cli prints.
 
-A subscribed connection cannot serve other commands, so each subscription gets
-a dedicated connection (never a pooled one), authenticated as the sandbox's
-Redis user; channel names carry the learner's prefix like keys do. Limits: one
-subscription per learner (a marker in the bookkeeping), ``subscriptions_per_worker``
+A subscribed connection cannot serve other commands, so the streams of one
+worker share one dedicated connection (``hub.py``), authenticated as the
+sandbox's Redis user; channel names carry the learner's prefix like keys do.
+Limits: one subscription per learner and ``subscriptions_per_address`` per
+client address (fair shares in the bookkeeping), ``subscriptions_per_worker``
 per process, ``subscribe_max_channels`` channels, ``subscribe_max_seconds``
 (Redis's own ``timeout`` never closes subscribers).
 
@@ -24,19 +25,21 @@ from redis.exceptions import RedisError
 
 from tryredis.repl.bookkeeping import Bookkeeping
 from tryredis.repl.formatter import format_reply
+from tryredis.repl.hub import Hub, HubLost, Listener
 from tryredis.repl.limits import Limits, setting_name
 from tryredis.repl.namespace import Namespace
 from tryredis.repl.spec import CommandError, Refusal
 from tryredis.repl.table import resolve
 from tryredis.repl.tokenizer import LineError, split_line
-from tryredis.wire import RawConnection, Reply, Router
+from tryredis.wire import Router
 
 READING = "Reading messages... (press Ctrl-C to quit)"
 KEEPALIVE_SECONDS = 15.0
 
 
 class SubscriptionRefused(Exception):
-    """No stream: ``reason`` says why (``invalid`` line, ``busy`` worker, ``already`` open)."""
+    """No stream: ``reason`` says why (``invalid`` line, ``busy`` worker or address,
+    ``already`` open, Redis ``unreachable``)."""
 
     def __init__(self, reason: Literal["invalid", "busy", "already", "unreachable"], text: str):
         super().__init__(text)
@@ -78,15 +81,17 @@ def parse_subscribe(line: str, limits: Limits) -> list[bytes]:
 
 
 class Subscriptions:
-    """The subscriptions of one process."""
+    """The subscriptions of one process, all on its hub's one connection."""
 
     def __init__(self, limits: Limits, router: Router, books: Bookkeeping) -> None:
         self.limits = limits
-        self.router = router
         self.books = books
+        self.hub = Hub(lambda: router.subscriber(""))
         self.active = 0
 
-    async def open(self, learner_id: str, namespace: Namespace, line: str) -> Stream:
+    async def open(
+        self, learner_id: str, namespace: Namespace, line: str, group: str = ""
+    ) -> Stream:
         """Start a subscription (SubscriptionRefused if it cannot be had now)."""
         channels = parse_subscribe(line, self.limits)
         cap = self.limits.subscriptions_per_worker
@@ -97,56 +102,72 @@ class Subscriptions:
                 f"{setting_name('subscriptions_per_worker')}); try again later",
             )
         ttl_ms = int((self.limits.subscribe_max_seconds + 5) * 1000)
-        if not await self.books.hold(learner_id, "subscription", ttl_ms):
+        share = self.limits.subscriptions_per_address
+        held = await self.books.hold(learner_id, "subscription", ttl_ms, group, share)
+        if held == "learner":
             raise SubscriptionRefused(
                 "already", "you already have a subscription open (one at a time)"
             )
+        if held == "group":
+            raise SubscriptionRefused(
+                "busy",
+                f"{share} subscriptions from your network address are already open "
+                f"({setting_name('subscriptions_per_address')}); try again when one has closed",
+            )
         self.active += 1
+        stream = Stream(self, learner_id, group, namespace, channels)
         try:
-            connection = await self.router.subscriber(learner_id)
-        except (RedisError, OSError):
-            await self.release(learner_id)
+            await self.hub.join(stream.listener)
+        except HubLost:
+            await stream.close()
             raise SubscriptionRefused("unreachable", "Redis is unreachable right now") from None
-        return Stream(self, learner_id, connection, namespace, channels)
+        except BaseException:
+            await stream.close()
+            raise
+        return stream
 
-    async def release(self, learner_id: str) -> None:
+    async def release(self, learner_id: str, group: str) -> None:
         """A stream of ``learner_id`` ended."""
         self.active -= 1
         with contextlib.suppress(RedisError, OSError):
-            await self.books.release(learner_id, "subscription")
+            await self.books.release(learner_id, "subscription", group)
+
+    async def close(self) -> None:
+        """End every stream and drop the hub's connection."""
+        await self.hub.close()
 
 
 class Stream:
-    """One open subscription: iterate ``events()`` until it ends; it cleans up after itself."""
+    """One open subscription: iterate ``events()`` until it ends, or ``close()`` it.
+
+    Redis has confirmed every channel once the stream exists; ``close`` (which
+    ``events`` calls when it ends, however it ends) releases the learner's marker.
+    """
 
     def __init__(
         self,
         owner: Subscriptions,
         learner_id: str,
-        connection: RawConnection,
+        group: str,
         namespace: Namespace,
         channels: Sequence[bytes],
     ) -> None:
         self.owner = owner
         self.learner_id = learner_id
-        self.connection = connection
+        self.group = group
         self.namespace = namespace
         self.channels = list(channels)
-        self.closed = False
-
-    def _show(self, reply: Reply) -> str:
-        # ["subscribe"|"message", channel, count|payload]: the channel loses its prefix.
-        if isinstance(reply, list) and len(reply) == 3 and isinstance(reply[1], bytes):
-            reply = [reply[0], self.namespace.strip_key(reply[1]), reply[2]]
-        return format_reply(reply)
+        self.listener = Listener([namespace.key(c) for c in channels])
+        self._closing: asyncio.Future[None] | None = None
 
     async def events(self) -> AsyncIterator[Event]:
         """Confirmations and messages as redis-cli prints them, then a final line."""
         lifetime = self.owner.limits.subscribe_max_seconds
+        queue = self.listener.queue
         try:
-            command = (b"SUBSCRIBE", *(self.namespace.key(c) for c in self.channels))
-            await self.connection.send([command])
             yield Event(READING)
+            for count, channel in enumerate(self.channels, 1):
+                yield Event(format_reply([b"subscribe", channel, count]))
             loop = asyncio.get_running_loop()
             deadline = loop.time() + lifetime
             while True:
@@ -156,19 +177,42 @@ class Stream:
                     return
                 try:
                     async with asyncio.timeout(min(KEEPALIVE_SECONDS, remaining)):
-                        reply = await self.connection.replies.next()
+                        delivery = await queue.get()
                 except TimeoutError:
                     yield Event("", keepalive=True)
                     continue
-                yield Event(self._show(reply))
-        except (RedisError, OSError):
-            yield Event("Redis closed the subscription.", final=True)
+                if delivery is None:
+                    yield Event(self._ending(), final=True)
+                    return
+                channel, payload = delivery
+                yield Event(format_reply([b"message", self.namespace.strip_key(channel), payload]))
         finally:
             await self.close()
 
+    def _ending(self) -> str:
+        if self.listener.overflowed:
+            return (
+                f"Messages came faster than this stream could send them "
+                f"(more than {self.listener.queue.maxsize} waiting); subscription closed."
+            )
+        return "Redis closed the subscription."
+
+    @property
+    def closed(self) -> bool:
+        """Whether the stream was closed (its cleanup may still be running)."""
+        return self._closing is not None
+
     async def close(self) -> None:
-        """Drop the connection and the learner's marker (safe to call more than once)."""
-        if not self.closed:
-            self.closed = True
-            await self.connection.close()
-            await self.owner.release(self.learner_id)
+        """Leave the hub and drop the learner's marker (safe to call more than once).
+
+        The cleanup runs as its own task: a disconnect cancels the response that
+        calls this (again at each await, in a cancelled scope), and a cleanup cut
+        short would keep the learner's marker until it expires.
+        """
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
+        await self.owner.hub.leave(self.listener)
+        await self.owner.release(self.learner_id, self.group)

@@ -196,8 +196,8 @@ async def open_sandbox(request: Request, cost: int, *, own_state: bool = False) 
         touch = await services.sessions.touch(caller.learner_id, address, cost)
     if own_state:  # never queued, but a WATCH open in the REPL still sees these writes
         state = TransactionState.load(in_multi=False, failed=False, watch_json=touch.watch)
-        return services.engine.open(caller.learner_id, state, touch.usage)
-    return services.sandbox(caller.learner_id, touch)
+        return services.engine.open(caller.learner_id, state, touch.usage, address)
+    return services.sandbox(caller.learner_id, touch, address)
 
 
 @guarded
