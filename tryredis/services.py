@@ -29,7 +29,7 @@ log = logging.getLogger("tryredis")
 CLOSE_SECONDS = 2.0  # the most each step of shutdown may take
 
 
-def site_client(url: str, cluster: bool) -> SiteRedis:
+def site_client(url: str, cluster: bool, wait: float = 5.0) -> SiteRedis:
     """The site's own Redis client: short timeouts, one retry (its commands are idempotent)."""
     options = {
         "socket_timeout": 2.0,
@@ -40,10 +40,10 @@ def site_client(url: str, cluster: bool) -> SiteRedis:
     }
     if cluster:
         return RedisCluster.from_url(url, **options)
-    # A blocking pool: a burst of requests (a class joining at once) waits up to 2 s for a
-    # connection instead of failing at redis-py's default 100 with "Too many connections".
+    # A blocking pool: a burst of requests (a class joining at once) waits up to ``wait`` s
+    # for a connection instead of failing at redis-py's default 100 with "Too many connections".
     pool = BlockingConnectionPool.from_url(
-        url, max_connections=200, timeout=2.0, socket_timeout=2.0, socket_connect_timeout=2.0
+        url, max_connections=200, timeout=wait, socket_timeout=2.0, socket_connect_timeout=2.0
     )
     client = Redis(connection_pool=pool, retry=Retry(NoBackoff(), 1))
     client.auto_close_connection_pool = True  # aclose() closes the pool, as with from_url
@@ -85,7 +85,7 @@ class Services:
                 "or set TRYREDIS_REDIS_URL to a Redis 7 server"
             )
         keys = Keys(settings.key_prefix)
-        site = site_client(settings.redis_url, settings.redis_cluster)
+        site = site_client(settings.redis_url, settings.redis_cluster, settings.pool_wait_seconds)
         await check_redis(site, "TRYREDIS_REDIS_URL")
         if not settings.sandbox_redis_url:
             log.warning(
@@ -104,7 +104,12 @@ class Services:
             None
             if settings.redis_cluster
             else Executor(
-                make_pool(settings.redis_url, size=settings.sandbox_pool_size, socket_timeout=2.0)
+                make_pool(
+                    settings.redis_url,
+                    size=settings.sandbox_pool_size,
+                    socket_timeout=2.0,
+                    wait=settings.pool_wait_seconds,
+                )
             )
         )
         sessions = SessionStore(site, keys, settings, fast)
@@ -172,6 +177,7 @@ async def _router(settings: Settings) -> Router:
         timeout=timeout,
         blocking_size=settings.blocking_max_connections,
         blocking_timeout=settings.block_max_seconds + timeout,
+        wait=settings.pool_wait_seconds,
     )
     if not settings.redis_cluster:
         return SingleNode(url, sizes)

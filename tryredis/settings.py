@@ -348,6 +348,12 @@ FIELDS: tuple[Field, ...] = (
         "5",
         "Socket timeout for one non-blocking learner command",
     ),
+    Field(
+        "pool_wait_seconds",
+        _positive_float,
+        "5",
+        "How long a request waits for a free Redis connection before a 503 'busy, retry'",
+    ),
     Field("rate_per_second", _positive_float, "10", "Commands per second per learner"),
     Field("rate_burst", _positive_int, "20", "Burst of commands per learner"),
     Field(
@@ -442,6 +448,7 @@ class Settings:
     blocking_max_connections: int = 16
     sandbox_pool_size: int = 64
     command_timeout_seconds: float = 5.0
+    pool_wait_seconds: float = 5.0
     rate_per_second: float = 10.0
     rate_burst: int = 20
     ip_rate_per_second: float = 100.0

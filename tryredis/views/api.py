@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -140,6 +141,14 @@ def _lines(payload: Any) -> list[str]:
     raise ApiError(400, 'send {"line": "..."} or {"lines": ["...", ...]}')
 
 
+def busy(error: Exception) -> bool:
+    """Whether every pooled Redis connection stayed in use for the whole wait (not an outage)."""
+    if isinstance(error, ExecutorError):
+        return error.busy
+    # redis-py's BlockingConnectionPool says this once its wait is over.
+    return isinstance(error, RedisConnectionError) and "No connection available" in str(error)
+
+
 def guarded(handler: Any) -> Any:
     """Map ApiError, rate limits and Redis outages to their status codes."""
 
@@ -153,7 +162,11 @@ def guarded(handler: Any) -> Any:
             return api_error(
                 429, f"too many requests: {error.scope}", {"retry-after": str(error.retry_after)}
             )
-        except (RedisError, ExecutorError, OSError):
+        except (RedisError, ExecutorError, OSError) as error:
+            if busy(error):
+                return api_error(
+                    503, "The site is busy right now; try again in a moment.", {"retry-after": "1"}
+                )
             return api_error(503, "Redis is unreachable right now; try again in a moment.")
 
     endpoint.__name__ = handler.__name__

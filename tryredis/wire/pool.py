@@ -31,10 +31,11 @@ from tryredis.wire.replies import Reply
 class ExecutorError(Exception):
     """Redis could not be reached, or the connection broke; ``message`` is learner-facing."""
 
-    def __init__(self, message: str, *, maybe_ran: bool) -> None:
+    def __init__(self, message: str, *, maybe_ran: bool, busy: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.maybe_ran = maybe_ran
+        self.busy = busy  # every connection stayed in use for the pool's whole wait
 
 
 def connection_factory(url: str, socket_timeout: float | None) -> Callable[[], AbstractConnection]:
@@ -230,6 +231,7 @@ class Executor:
                 raise ExecutorError(
                     "The server is busy (every Redis connection is in use); try again.",
                     maybe_ran=False,
+                    busy=True,
                 ) from None
             raise ExecutorError(_lost(error), maybe_ran=False) from None
         except (TimeoutError, RedisError, OSError) as error:

@@ -49,6 +49,7 @@ class PoolSizes:
     timeout: float
     blocking_size: int
     blocking_timeout: float
+    wait: float = 5.0  # how long a request waits for a free connection before "busy"
 
 
 class SingleNode:
@@ -56,10 +57,12 @@ class SingleNode:
 
     def __init__(self, url: str, sizes: PoolSizes) -> None:
         self.url = url
-        self._executor = Executor(make_pool(url, size=sizes.size, socket_timeout=sizes.timeout))
+        self._executor = Executor(
+            make_pool(url, size=sizes.size, socket_timeout=sizes.timeout, wait=sizes.wait)
+        )
         self._blocking = Executor(
             make_pool(url, size=sizes.blocking_size, socket_timeout=sizes.blocking_timeout,
-                      wait=0.5)
+                      wait=sizes.wait)
         )  # fmt: skip
 
     def executor(self, learner_id: str) -> Executor:
@@ -159,7 +162,7 @@ class ClusterNodes:
             )  # fmt: skip
             self._pools[key] = Executor(
                 make_pool(self._node_url(host, port), size=size,
-                          socket_timeout=timeout, wait=0.5 if blocking else 2.0)
+                          socket_timeout=timeout, wait=sizes.wait)
             )  # fmt: skip
         return self._pools[key]
 
