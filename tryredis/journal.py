@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tryredis.keys import Keys
@@ -46,17 +46,25 @@ def _clip(text: str, limit: int) -> str:
 class Journal:
     """The per-learner journals, on the site's Redis."""
 
-    def __init__(self, redis: SiteRedis, keys: Keys, size: int, ttl_ms: int) -> None:
+    def __init__(
+        self,
+        redis: SiteRedis,
+        keys: Keys,
+        size: int,
+        ttl_ms: int,
+        paused: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.size = size
         self.ttl_ms = ttl_ms
+        self.paused = paused  # Redis nearly full: keep its headroom for sessions and limits
 
     async def record(
         self, learner_id: str, lines: Sequence[tuple[str, str, str]], source: str
     ) -> None:
-        """Append ``(line, output, kind)`` rows, keeping the last ``size``."""
-        if not lines:
+        """Append ``(line, output, kind)`` rows, keeping the last ``size`` (none while paused)."""
+        if not lines or self.paused():
             return
         now = int(time.time() * 1000)
         rows = [

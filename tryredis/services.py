@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
@@ -13,11 +14,13 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from tryredis.capacity import MemoryGauge, Thresholds
 from tryredis.identity import Signer
 from tryredis.janitor import Janitor
 from tryredis.journal import Journal
 from tryredis.keys import Keys
 from tryredis.lessons import LessonIndex
+from tryredis.looplag import LoopLag
 from tryredis.repl import Engine, Limits, Sandbox, TransactionState, probe_server
 from tryredis.sessions import SessionStore, SiteRedis, Touch
 from tryredis.settings import Settings
@@ -74,7 +77,9 @@ class Services:
     signer: Signer
     engine: Engine
     journal: Journal
-    janitor: asyncio.Task[None] | None = None
+    gauge: MemoryGauge
+    lag: LoopLag
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)  # the janitor, the gauges
 
     @classmethod
     async def start(cls, settings: Settings, lessons: LessonIndex) -> Services:
@@ -112,19 +117,41 @@ class Services:
                 )
             )
         )
-        sessions = SessionStore(site, keys, settings, fast)
+        thresholds = Thresholds.from_percent(
+            settings.admit_memory_percent,
+            settings.evict_memory_percent,
+            settings.write_memory_percent,
+        )
+        # The site's client reads INFO: learners' data lives on the same Redis unless
+        # TRYREDIS_SANDBOX_REDIS_URL splits it off (docs/sandbox.md, Capacity).
+        gauge = MemoryGauge(site, thresholds, settings.workers)
+        with contextlib.suppress(RedisError, OSError):
+            await gauge.read()  # the first request already knows how full Redis is
+        sessions = SessionStore(site, keys, settings, fast, gauge)
         server = await probe_server(router.executor("server"))  # which newer commands it has
-        engine = Engine(Limits.pick(settings), keys, router, sessions, server=server)
-        journal = Journal(site, keys, settings.journal_lines, sessions.ttl_ms)
-        services = cls(settings, lessons, keys, site, sessions, Signer(secret), engine, journal)
+        engine = Engine(
+            Limits.pick(settings), keys, router, sessions, server=server, capacity=gauge
+        )
+        journal = Journal(
+            site, keys, settings.journal_lines, sessions.ttl_ms, lambda: gauge.writes_paused
+        )
+        lag = LoopLag()
+        services = cls(
+            settings, lessons, keys, site, sessions, Signer(secret), engine, journal, gauge, lag
+        )
         janitor = Janitor(
             site,
             keys.sandboxes,
             keys.janitor_lock,
             settings.sandbox_idle_hours * 3600,
             lambda learner_id: services.sandbox_reset(learner_id, keep_session=False),
+            gauge,
         )
-        services.janitor = asyncio.create_task(janitor.run_forever())
+        services.tasks = [
+            asyncio.create_task(janitor.run_forever()),
+            asyncio.create_task(gauge.run_forever()),
+            asyncio.create_task(lag.run_forever()),
+        ]
         return services
 
     def sandbox(self, learner_id: str, touch: Touch, address: str = "") -> Sandbox:
@@ -152,11 +179,13 @@ class Services:
         """Stop background work and close every connection; no step waits more than 2 s."""
         # Shutdown must end: a task that ignores its cancel, or a Redis that stopped
         # answering, would otherwise hold uvicorn in "Waiting for application shutdown".
-        if self.janitor is not None:
-            self.janitor.cancel()
-            done, _ = await asyncio.wait({self.janitor}, timeout=CLOSE_SECONDS)
-            if not done:
-                log.warning("the janitor did not stop within %g s; left behind", CLOSE_SECONDS)
+        for task in self.tasks:
+            task.cancel()
+        if self.tasks:
+            _, pending = await asyncio.wait(self.tasks, timeout=CLOSE_SECONDS)
+            if pending:
+                log.warning("%d background task(s) did not stop within %g s; left behind",
+                            len(pending), CLOSE_SECONDS)  # fmt: skip
         closing = [self.engine.close(), self.site.aclose()]
         if self.sessions.fast is not None:
             closing.append(self.sessions.fast.close())

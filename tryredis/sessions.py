@@ -22,6 +22,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from tryredis import buckets
+from tryredis.capacity import MemoryGauge
 from tryredis.keys import Keys
 from tryredis.repl import Hold, TransactionState, Usage
 from tryredis.settings import Settings
@@ -69,9 +70,15 @@ class SessionStore:
     """Sessions, rate limits and progress, on the site's Redis."""
 
     def __init__(
-        self, redis: SiteRedis, keys: Keys, settings: Settings, fast: Executor | None = None
+        self,
+        redis: SiteRedis,
+        keys: Keys,
+        settings: Settings,
+        fast: Executor | None = None,
+        gauge: MemoryGauge | None = None,
     ) -> None:
         self.redis = redis
+        self.gauge = gauge
         self.fast = fast
         self.keys = keys
         self.settings = settings
@@ -95,7 +102,10 @@ class SessionStore:
         self.progress_hooks: list[ProgressHook] = []
 
     async def create(self, learner_id: str, address: str, kind: str) -> None:
-        """Record a new session, unless this address made too many this hour."""
+        """Record a new session, unless the site is full (SiteFull) or this address made too
+        many this hour (RateLimited)."""
+        if self.gauge is not None:
+            self.gauge.admit_new()
         counter = self.keys.ip_new_sessions(address)
         pipe = self.redis.pipeline(transaction=False)
         pipe.incr(counter)

@@ -52,6 +52,13 @@ def _positive_float(name: str, raw: str) -> float:
     return value
 
 
+def _percent(name: str, raw: str) -> float:
+    value = _positive_float(name, raw)
+    if value > 100:
+        raise SettingsError(f"{name}={raw!r} must be a percentage, at most 100")
+    return value
+
+
 def _port(name: str, raw: str) -> int:
     value = _positive_int(name, raw)
     if value > 65535:
@@ -368,6 +375,24 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("sandbox_idle_hours", _positive_float, "72", "Idle sandboxes are deleted after this"),
     Field(
+        "admit_memory_percent",
+        _percent,
+        "70",
+        "No new sandboxes once Redis uses this much of its maxmemory ('site full', 503)",
+    ),
+    Field(
+        "evict_memory_percent",
+        _percent,
+        "75",
+        "Past this share of maxmemory the janitor deletes the longest-idle sandboxes first",
+    ),
+    Field(
+        "write_memory_percent",
+        _percent,
+        "85",
+        "Past this share of maxmemory learners' writes that add data are refused",
+    ),
+    Field(
         "journal_lines",
         _positive_int,
         "50",
@@ -455,6 +480,9 @@ class Settings:
     ip_rate_burst: int = 300
     sessions_per_ip_hour: int = 300
     sandbox_idle_hours: float = 72.0
+    admit_memory_percent: float = 70.0
+    evict_memory_percent: float = 75.0
+    write_memory_percent: float = 85.0
     journal_lines: int = 50
     class_stuck_errors: int = 5
     class_stuck_minutes: float = 10.0
@@ -468,6 +496,13 @@ class Settings:
         """Read settings from ``environ`` (default: ``os.environ``) over an optional ``.env``."""
         values = read_env(environ, env_file)
         parsed = {f.attr: f.parse(f.env, values.get(f.env, f.default)) for f in FIELDS}
+        stages = [parsed[name] for name in ("admit_memory_percent", "evict_memory_percent")]
+        if not stages[0] <= stages[1] <= parsed["write_memory_percent"]:
+            raise SettingsError(
+                "TRYREDIS_ADMIT_MEMORY_PERCENT <= TRYREDIS_EVICT_MEMORY_PERCENT <= "
+                "TRYREDIS_WRITE_MEMORY_PERCENT must hold (admission closes before eviction, "
+                "eviction starts before writes are refused)"
+            )
         return cls(**parsed)
 
     def replace(self, **changes: Any) -> Settings:

@@ -15,7 +15,7 @@ imports its modules (``tests/test_imports.py`` checks it).
 * ``overview``, ``inspect_key``, ``key_names``: the keys panel's reads (``inspect.py``).
 """
 
-from tryredis.repl.bookkeeping import Bookkeeping, Hold, TransactionState
+from tryredis.repl.bookkeeping import Bookkeeping, Capacity, Hold, TransactionState
 from tryredis.repl.engine import Engine, Kind, Result, Sandbox
 from tryredis.repl.formatter import format_reply
 from tryredis.repl.help import help_text
@@ -30,9 +30,9 @@ from tryredis.repl.tokenizer import LineError, split_line
 from tryredis.wire import ErrorReply, Reply, Status
 
 __all__ = [
-    "Bookkeeping", "CommandError", "CommandSpec", "Engine", "Entry", "ErrorReply", "Event",
-    "Hold", "KeyInfo", "KeyView", "Kind", "Limits", "LineError", "Overview", "Refusal", "Reply",
-    "Result", "Sandbox", "ServerInfo", "Status", "Stream", "SubscriptionRefused",
+    "Bookkeeping", "Capacity", "CommandError", "CommandSpec", "Engine", "Entry", "ErrorReply",
+    "Event", "Hold", "KeyInfo", "KeyView", "Kind", "Limits", "LineError", "Overview", "Refusal",
+    "Reply", "Result", "Sandbox", "ServerInfo", "Status", "Stream", "SubscriptionRefused",
     "TransactionState", "Usage",
     "acl_command_names", "commands_by_group", "find_spec", "format_reply", "help_text",
     "inspect_key", "key_names", "overview", "probe_server", "resolve", "setting_name", "split_line",

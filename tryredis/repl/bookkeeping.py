@@ -44,6 +44,13 @@ class TransactionState:
         return json.dumps(rows)
 
 
+class Capacity(Protocol):
+    """Room left in the shared Redis, which the engine asks before any write that grows it."""
+
+    def admit_growth(self, size: int) -> bool:
+        """Whether a command that may grow memory by ``size`` bytes may run now."""
+
+
 class Bookkeeping(Protocol):
     """Per-learner state the engine keeps between requests (implemented by the session store)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tryredis.repl.bookkeeping import Bookkeeping
+from tryredis.repl.bookkeeping import Bookkeeping, Capacity
 from tryredis.repl.keyindex import KeyIndex
 from tryredis.repl.limits import Limits
 from tryredis.repl.namespace import Namespace
@@ -33,6 +33,7 @@ class Context:
     versions_key: bytes
     server: ServerInfo = BASE  # what the newer entries of the table are resolved against
     group: str = ""  # the client address: fair shares of blocking slots are per address
+    capacity: Capacity | None = None  # None: no site-wide memory stage applies
 
     def rewrite(self, analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
         """The command as sent: keys and channels prefixed, timeout clamped."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tryredis.keys import Keys
-from tryredis.repl.bookkeeping import Bookkeeping, TransactionState
+from tryredis.repl.bookkeeping import Bookkeeping, Capacity, TransactionState
 from tryredis.repl.context import Context
 from tryredis.repl.emulated import ELEMENT_SCANS, Emulated, filter_scan, without_match
 from tryredis.repl.formatter import format_reply
@@ -58,6 +58,7 @@ class Engine:
         books: Bookkeeping,
         *,
         server: ServerInfo | None = None,
+        capacity: Capacity | None = None,
     ) -> None:
         self.limits = limits
         self.keys = keys
@@ -65,6 +66,7 @@ class Engine:
         self.books = books
         # Which newer commands (HEXPIRE ...) are offered; None: Redis 7.0's table (probe_server).
         self.server = server or ServerInfo()
+        self.capacity = capacity
         self.subscriptions = Subscriptions(limits, router, books)
 
     def _context(self, learner_id: str, group: str = "") -> Context:
@@ -75,6 +77,7 @@ class Engine:
         return Context(
             learner_id, self.limits, namespace, executor, self.router.blocking(learner_id),
             index, self.books, self.keys.versions(learner_id).encode(), self.server, group,
+            self.capacity,
         )  # fmt: skip
 
     def open(

@@ -127,6 +127,14 @@ class Runner:
                 name = plan[position][0].spec.display
                 raise Refusal(f"command {position + 1} of the transaction ({name}): {refused}")
             raise refused
+        growth = sum(b.growth for b in found)
+        capacity = self.context.capacity
+        if growth > 0 and capacity is not None and not capacity.admit_growth(growth):
+            raise Refusal(
+                "the site's Redis is nearly full, so commands that add data are paused for "
+                f"everyone ({setting_name('write_memory_percent')} of its maxmemory); reads "
+                "and deletes still work: try again in a few minutes"
+            )
         await self.meter.spend(sum(b.reply for b in found))
         return found
 
