@@ -16,7 +16,6 @@ sandbox user's ``&P u:*``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +34,7 @@ from tryredis.wire import Router
 
 READING = "Reading messages... (press Ctrl-C to quit)"
 KEEPALIVE_SECONDS = 15.0
+RELEASE_RETRY_SECONDS = 0.5  # how often a release Redis refused is tried again
 
 
 class SubscriptionRefused(Exception):
@@ -88,6 +88,7 @@ class Subscriptions:
         self.books = books
         self.hub = Hub(lambda: router.subscriber(""))
         self.active = 0
+        self._retries: set[asyncio.Future[None]] = set()  # releases waiting for Redis
 
     async def open(
         self, learner_id: str, namespace: Namespace, line: str, group: str = ""
@@ -127,13 +128,34 @@ class Subscriptions:
         return stream
 
     async def release(self, learner_id: str, group: str) -> None:
-        """A stream of ``learner_id`` ended."""
+        """A stream of ``learner_id`` ended: give back their marker and share."""
         self.active -= 1
-        with contextlib.suppress(RedisError, OSError):
+        if not await self._released(learner_id, group):
+            # Redis is away (a restart keeps the marker, with the AOF): try again until it
+            # answers, or the learner could not subscribe again until the marker expires.
+            retry = asyncio.ensure_future(self._release_later(learner_id, group))
+            self._retries.add(retry)
+            retry.add_done_callback(self._retries.discard)
+
+    async def _released(self, learner_id: str, group: str) -> bool:
+        try:
             await self.books.release(learner_id, "subscription", group)
+        except (RedisError, OSError):
+            return False
+        return True
+
+    async def _release_later(self, learner_id: str, group: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.subscribe_max_seconds + 5  # the marker's ttl
+        while loop.time() < deadline:
+            await asyncio.sleep(RELEASE_RETRY_SECONDS)
+            if await self._released(learner_id, group):
+                return
 
     async def close(self) -> None:
         """End every stream and drop the hub's connection."""
+        for retry in self._retries:
+            retry.cancel()
         await self.hub.close()
 
 
