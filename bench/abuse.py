@@ -1,0 +1,356 @@
+"""Honest learners alone, then beside attackers: does anyone else feel the attack?
+
+Starts redis-server on the config ``tryredis serve`` generates (plus a bench user
+that may read SLOWLOG, see ``bench/redis_time.py``) and ``tryredis serve`` on it,
+one worker, default limits, each client behind its own address (X-Forwarded-For
+from a trusted local proxy, as a school's proxy would set it). Then two phases of
+``--seconds`` each:
+
+1. **alone**: ``--honest`` learners at a human pace: a page view, then a command
+   every 2 to 5 s, with a page view and an exercise check now and then;
+2. **attacked**: the same, beside three attackers running, as fast as their
+   limits let them, the worst inputs we know that are within the limits: glob
+   patterns over long names (worker CPU), replies and Redis time (MGET of 64 KiB
+   strings, SCAN MATCH COUNT 1000, big stores), and a flood of new sandboxes
+   each filled to its quota, blocking commands and streams (memory, pools,
+   shares).
+
+Honest learners' p50/p99 and errors per request type, the worker's event-loop
+lag (its ``/healthz``, polled every 0.5 s), Redis ``used_memory`` against
+``maxmemory``, and SLOWLOG's maximum are printed (``--record`` appends them to
+bench/RESULTS.md).
+
+    uv run python bench/abuse.py [--honest 50] [--seconds 60] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.classroom import free_port, wait_ready  # noqa: E402
+from bench.redis_time import _url, bench_admin, embedded_style, machine  # noqa: E402
+from tryredis.settings import Settings  # noqa: E402
+
+LESSON = "keys-and-strings"
+HONEST_LINES = [
+    "SET greeting hello", "GET greeting", "INCR visits", "EXPIRE greeting 300", "TTL greeting",
+    "LPUSH queue job1 job2", "LRANGE queue 0 -1", "HSET user:1 name Ada lang en",
+    "HGETALL user:1", "SADD tags redis db", "SMEMBERS tags", "ZADD board 10 ada 7 bob",
+    "ZRANGE board 0 -1 WITHSCORES", "KEYS *", "DEL queue", "MGET greeting visits",
+]  # fmt: skip
+CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@dataclass
+class Tally:
+    """Honest requests: latencies per kind, and what went wrong."""
+
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    refused: int = 0  # commands answered "(refused)" (a 200, but the learner lost the command)
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Watch:
+    """What the monitor saw during a phase."""
+
+    lag_ms: float = 0.0
+    used_max: int = 0
+    maxmemory: int = 0
+    states: set[str] = field(default_factory=set)
+
+
+class Client:
+    """One browser (cookie and CSRF token) behind one address."""
+
+    def __init__(self, base: str, address: str) -> None:
+        self.base = base
+        self.http = httpx.AsyncClient(
+            base_url=base, timeout=30, headers={"x-forwarded-for": address}
+        )
+        self.csrf = ""
+
+    async def page(self, slug: str = LESSON) -> httpx.Response:
+        response = await self.http.get(f"/lesson/{slug}")
+        if match := CSRF.search(response.text):
+            self.csrf = match.group(1)
+        return response
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"x-csrf-token": self.csrf, "origin": self.base}
+
+    async def run(self, lines: list[str]) -> httpx.Response:
+        return await self.http.post("/api/v1/run", json={"lines": lines}, headers=self.headers)
+
+    async def check(self) -> httpx.Response:
+        return await self.http.post(f"/lesson/{LESSON}/exercises/check", headers=self.headers)
+
+
+async def timed(tally: Tally, kind: str, request: Any) -> httpx.Response | None:
+    started = time.perf_counter()
+    try:
+        response: httpx.Response = await request
+    except httpx.HTTPError as error:
+        tally.errors[kind] += 1
+        tally.examples.append(f"{kind}: {type(error).__name__}")
+        return None
+    tally.latency[kind].append((time.perf_counter() - started) * 1000)
+    if response.status_code >= 400:
+        tally.errors[kind] += 1
+        if len(tally.examples) < 10:
+            tally.examples.append(f"{kind}: {response.status_code} {response.text[:120]}")
+    return response
+
+
+async def honest(base: str, n: int, tally: Tally, until: float) -> None:
+    client = Client(base, f"10.1.{n // 250}.{n % 250 + 1}")
+    rng = random.Random(n)
+    try:
+        await timed(tally, "page", client.page())
+        await asyncio.sleep(rng.uniform(0, 3))
+        step = 0
+        while time.monotonic() < until:
+            step += 1
+            answer = await timed(tally, "command", client.run([rng.choice(HONEST_LINES)]))
+            if answer is not None and answer.status_code == 200:
+                outputs = [r["output"] for r in answer.json()["results"]]
+                if any(o.startswith("(refused)") for o in outputs):
+                    tally.refused += 1
+                    if len(tally.examples) < 10:
+                        tally.examples.append(f"refused: {outputs}")
+            if step % 4 == 0:
+                await timed(tally, "page", client.page(rng.choice([LESSON, "hashes"])))
+            if step % 3 == 0:
+                await timed(tally, "check", client.check())
+            await asyncio.sleep(rng.uniform(2, 5))
+    finally:
+        await client.http.aclose()
+
+
+async def forever(until: float, attack: Any) -> None:
+    """Run one attack move after another; an attacker's own errors and 429s are its loss."""
+    while time.monotonic() < until:
+        try:
+            await attack()
+        except (httpx.HTTPError, KeyError, ValueError):
+            await asyncio.sleep(0.05)
+
+
+async def glob_attacker(base: str, until: float) -> None:
+    """Worker CPU: long key names and the worst glob patterns within the length cap."""
+    client = Client(base, "203.0.113.1")
+    await client.page()
+    names = [f"k{i}:" + "ab" * 1900 for i in range(200)]
+    for i in range(0, len(names), 10):
+        await client.run([f"SET {name} v" for name in names[i : i + 10]])
+    patterns = [
+        "*" + "[a-b]*" * 20, "*a*b*a*b*a*b*a*b*a*b*a*b*a*b*a*b*a*b*a*b*a*b*x",
+        "*[^a][^b]*" * 10, "k*" + "?" * 100,
+    ]  # fmt: skip
+
+    async def move() -> None:
+        lines = [f"KEYS {p}" for p in patterns] + [f"SCAN 0 MATCH {p} COUNT 1000" for p in patterns]
+        response = await client.run(lines)
+        if response.status_code == 429:
+            await client.page()  # a fresh sandbox when the bucket is empty: the address pays
+            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+    await forever(until, move)
+
+
+async def reply_attacker(base: str, until: float) -> None:
+    """Replies and Redis time: amplified MGET, big sets scanned and stored."""
+    client = Client(base, "203.0.113.2")
+    await client.page()
+    await client.run(["SETRANGE k 65535 x"])
+    members = " ".join("m" * 200 + str(i) for i in range(60))
+    await client.run([f"SADD s{j} {members}" for j in range(4)])
+
+    async def move() -> None:
+        lines = ["MGET " + " ".join(["k"] * 63)] * 10 + [
+            "SSCAN s0 0 MATCH *[a-z]*9* COUNT 1000", "SUNIONSTORE u s0 s1 s2 s3",
+            "SINTERSTORE i s0 s1", "SORT s0 ALPHA", "GETRANGE k 0 -1", "LCS k k",
+        ]  # fmt: skip
+        response = await client.run(lines)
+        if response.status_code == 429:
+            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+    await forever(until, move)
+
+
+async def flood_attacker(base: str, until: float) -> None:
+    """Memory, pools and shares: new sandboxes filled to the quota, blocking, streams."""
+    fill = [f"SETRANGE f{i} 65535 x" for i in range(15)]
+
+    async def new_sandbox() -> None:
+        client = Client(base, "203.0.113.3")
+        try:
+            await client.page()
+            await client.run(fill)
+        finally:
+            await client.http.aclose()
+
+    async def blocker() -> None:
+        client = Client(base, "203.0.113.3")
+        await client.page()
+        await client.run(["BLPOP q 10"])
+        await client.http.aclose()
+
+    async def streamer() -> None:
+        client = Client(base, "203.0.113.3")
+        await client.page()
+        async with client.http.stream("GET", "/repl/subscribe?line=SUBSCRIBE%20c") as r:
+            async for _ in r.aiter_bytes():
+                break  # gone at once, as the issue's stream that kept its marker
+        await client.http.aclose()
+
+    async def move() -> None:
+        await asyncio.gather(
+            *(new_sandbox() for _ in range(4)), *(blocker() for _ in range(4)), streamer(),
+            return_exceptions=True,
+        )  # fmt: skip
+
+    await forever(until, move)
+
+
+async def monitor(base: str, watch: Watch, admin: redis.Redis, until: float) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+        while time.monotonic() < until:
+            try:
+                report = (await http.get("/healthz")).json()
+                watch.lag_ms = max(watch.lag_ms, float(report["loop_lag_ms"]))
+                watch.states.add(str(report["memory"]["state"]))
+            except (httpx.HTTPError, KeyError, ValueError):
+                pass
+            info = admin.info("memory")
+            watch.used_max = max(watch.used_max, int(info["used_memory"]))
+            watch.maxmemory = int(info["maxmemory"])
+            await asyncio.sleep(0.5)
+
+
+async def phase(base: str, admin: redis.Redis, honest_count: int, seconds: float,
+                attackers: bool, first: int) -> tuple[Tally, Watch, tuple[float, str]]:  # fmt: skip
+    admin.slowlog_reset()
+    tally, watch = Tally(), Watch()
+    until = time.monotonic() + seconds
+    tasks = [honest(base, first + n, tally, until) for n in range(honest_count)]
+    if attackers:
+        tasks += [glob_attacker(base, until), reply_attacker(base, until),
+                  flood_attacker(base, until)]  # fmt: skip
+    await asyncio.gather(monitor(base, watch, admin, until), *tasks)
+    slowest = max(admin.slowlog_get(100_000), key=lambda e: e["duration"], default=None)
+    worst = (0.0, "")
+    if slowest is not None:
+        command = slowest["command"]
+        text = command.decode(errors="replace") if isinstance(command, bytes) else str(command)
+        worst = (slowest["duration"] / 1000, text.split(" ")[0])
+    return tally, watch, worst
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def summary(name: str, tally: Tally, watch: Watch, worst: tuple[float, str]) -> list[str]:
+    lines = []
+    for kind in ("command", "page", "check"):
+        values = tally.latency[kind]
+        lines.append(
+            f"| {name} | {kind} | {len(values)} | {pct(values, 0.5):.1f} | {pct(values, 0.99):.1f}"
+            f" | {tally.errors[kind]} |"
+        )
+    mem = f"{watch.used_max / 2**20:.1f} of {watch.maxmemory / 2**20:.0f} MiB"
+    lines.append(
+        f"| {name} | (site) | refused commands {tally.refused} | loop lag max {watch.lag_ms:.1f}"
+        f" ms | Redis {mem} ({', '.join(sorted(watch.states))}) | SLOWLOG max {worst[0]:.2f} ms"
+        f" ({worst[1]}) |"
+    )
+    return lines
+
+
+async def phases(base: str, admin: redis.Redis, honest_count: int, seconds: float) -> Any:
+    """Both phases, one after the other, on the running site."""
+    await wait_ready(base, time.monotonic() + 120)
+    alone = await phase(base, admin, honest_count, seconds, False, 0)
+    attacked = await phase(base, admin, honest_count, seconds, True, honest_count)
+    return alone, attacked
+
+
+def bench(honest_count: int, seconds: float) -> list[str]:
+    """Start Redis and the site, run both phases, and report them."""
+    with embedded_style(Settings()) as (users, socket_path):
+        admin = bench_admin(users, socket_path)
+        admin.config_set("slowlog-log-slower-than", 1000)  # every command over 1 ms
+        admin.config_set("slowlog-max-len", 100_000)
+        port = free_port()
+        env = {
+            **os.environ,
+            "TRYREDIS_REDIS_URL": _url(users.site_user, users.site_password, socket_path),
+            "TRYREDIS_SANDBOX_REDIS_URL": _url(
+                users.sandbox_user, users.sandbox_password, socket_path
+            ),
+            "TRYREDIS_FORWARDED_ALLOW_IPS": "127.0.0.1",
+            "TRYREDIS_LOG_LEVEL": "warning",
+        }
+        command = [sys.executable, "-m", "tryredis.cli", "serve", "--port", str(port)]
+        site = subprocess.Popen(command, env=env, cwd=ROOT)
+        try:
+            alone, attacked = asyncio.run(
+                phases(f"http://127.0.0.1:{port}", admin, honest_count, seconds)
+            )
+        finally:
+            site.terminate()
+            site.wait(20)
+    header = [
+        f"Machine: {machine()}.",
+        "",
+        "| phase | request | count | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    body = summary("alone", *alone) + summary("attacked", *attacked)
+    ratios = []
+    for kind in ("command", "page", "check"):
+        before = max(pct(alone[0].latency[kind], 0.99), 0.001)
+        ratios.append(f"{kind} {pct(attacked[0].latency[kind], 0.99) / before:.2f}x")
+    notes = [f"Examples of what went wrong: {t.examples[:5]}" for t in (alone[0], attacked[0])]
+    return [*header, *body, "", "p99 attacked/alone: " + "; ".join(ratios) + ".", *notes]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--honest", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    options = parser.parse_args()
+    lines = bench(options.honest, options.seconds)
+    text = "\n".join(lines)
+    print(text)
+    if options.record:
+        with (ROOT / "bench" / "RESULTS.md").open("a") as results:
+            results.write(f"\n### bench/abuse.py ({options.honest} honest, "
+                          f"{options.seconds:g} s a phase)\n\n{text}\n")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
