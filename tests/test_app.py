@@ -111,6 +111,18 @@ def test_healthz_is_503_when_redis_is_down(fresh_redis: RedisServer) -> None:
         assert client.get("/").status_code == 200
 
 
+def test_a_page_that_needs_redis_is_503_with_a_message_while_it_is_down(
+    fresh_redis: RedisServer,
+) -> None:
+    with TestClient(create_app(settings_for(fresh_redis))) as client:
+        fresh_redis.stop()
+        # Joining a class (like a teacher's dashboard) has no page to show without Redis.
+        response = client.post("/join", data={"code": "ABCDEF", "name": "Ada"})
+        assert response.status_code == 503
+        assert "Redis is unreachable right now" in response.text
+        assert response.headers["retry-after"] == "1"
+
+
 def test_fingerprinted_static_assets_are_immutable(client: TestClient) -> None:
     page = client.get("/").text
     match = re.search(r'href="(/static/[0-9a-f]{12}/css/site\.css)"', page)

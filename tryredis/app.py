@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -113,7 +114,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+UNREACHABLE = "Redis is unreachable right now; try again in a moment."
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, RedisError):
+        # Redis restarting is not a bug of the page: a 503 that says so (views that know
+        # better answer their own, e.g. api.guarded), one log line, no traceback.
+        log.warning("Redis error on %s %s: %s", request.method, request.url.path, exc)
+        return _unreachable(request)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if request.url.path.startswith("/api/"):
         from tryredis.views.api import api_error
@@ -122,4 +131,17 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     response: Response = request.app.state.templates.TemplateResponse(
         request, "500.html", {"status": 500}, status_code=500
     )
+    return response
+
+
+def _unreachable(request: Request) -> Response:
+    headers = {"retry-after": "1", "cache-control": "no-store"}
+    if request.url.path.startswith("/api/"):
+        from tryredis.views.api import api_error
+
+        return api_error(503, UNREACHABLE, headers)
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "error.html", {"status": 503, "detail": UNREACHABLE}, status_code=503,
+        headers=headers,
+    )  # fmt: skip
     return response

@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -86,13 +87,17 @@ async def _dashboard_stream(classroom: Classroom, klass: Klass) -> AsyncIterator
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STREAM_LIFETIME
     async with classroom.hub.listen(klass.id) as queue:
-        members = await classroom.classes.members(klass)
-        shown = {
-            r.member.learner_id: r.as_json(cols)
-            for r in await progress.rows(classroom, klass, members)
-        }
+        try:
+            members = await classroom.classes.members(klass)
+            shown = {
+                r.member.learner_id: r.as_json(cols)
+                for r in await progress.rows(classroom, klass, members)
+            }
+        except RedisError:  # Redis is restarting: end the stream, EventSource connects again
+            return
         yield b"retry: 1000\n\n" + _sse("rows", list(shown.values()))
         next_refresh = loop.time() + REFRESH_SECONDS
+        stale = False  # the member list could not be read again after a join or reset
         while loop.time() < deadline:
             try:
                 async with asyncio.timeout(max(0.05, next_refresh - loop.time())):
@@ -113,10 +118,17 @@ async def _dashboard_stream(classroom: Classroom, klass: Klass) -> AsyncIterator
                 continue
             if event is None:
                 next_refresh = loop.time() + REFRESH_SECONDS
-            else:
-                members = await classroom.classes.members(klass)
+            try:
+                if event is not None or stale:
+                    stale = True
+                    members = await classroom.classes.members(klass)
+                    stale = False
+                rows = await progress.rows(classroom, klass, members)
+            except RedisError:  # Redis is restarting: keep the stream, the next refresh catches up
+                yield b": keep-alive\n\n"
+                continue
             changed = []
-            for row in await progress.rows(classroom, klass, members):
+            for row in rows:
                 data = row.as_json(cols)
                 if shown.get(row.member.learner_id) != data:
                     shown[row.member.learner_id] = data
