@@ -79,7 +79,7 @@ TOUCH = (
     + """
 local now, cost = tonumber(ARGV[1]), tonumber(ARGV[4])
 local address_wait, address_tokens, address_stamp = peek(KEYS[4], now, tonumber(ARGV[6]),
-                                                         tonumber(ARGV[7]), 1)
+                                                         tonumber(ARGV[7]), cost)
 local found = session(now, tonumber(ARGV[2]), tonumber(ARGV[3]), cost, ARGV[5], false)
 if found[1] == 1 and found[2] == 0 and address_wait == 0 then
   local _, tokens, stamp = peek(KEYS[1], now, tonumber(ARGV[2]), tonumber(ARGV[3]), cost)
@@ -87,7 +87,7 @@ if found[1] == 1 and found[2] == 0 and address_wait == 0 then
 end
 if found[1] == 1 then redis.call('ZADD', KEYS[5], 'XX', math.floor(now / 1000), ARGV[9]) end
 if address_wait == 0 and (found[1] == 0 or found[2] == 0) then
-  take(KEYS[4], address_tokens, 1, address_stamp)
+  take(KEYS[4], address_tokens, cost, address_stamp)
 end
 redis.call('PEXPIRE', KEYS[4], ARGV[8])
 table.insert(found, address_wait)

@@ -178,11 +178,21 @@ class SessionStore:
             return session, 0  # refused by the learner's own bucket: the address pays nothing
         address_wait = await self._address_script(
             keys=[keys.ip_bucket(address)],
-            args=[now_ms, address_rate, address_burst, 1, address_ttl],
+            args=[now_ms, address_rate, address_burst, cost, address_ttl],
         )
         if address_wait and session[0]:
             await self._refund_script(keys=[keys.session(learner_id)], args=[cost])
         return session, address_wait
+
+    async def pay_address(self, address: str, cost: int) -> None:
+        """Take ``cost`` tokens from the address's bucket alone (a page view); RateLimited."""
+        _, _, _, address_rate, address_burst, address_ttl = self._limits
+        wait = await self._address_script(
+            keys=[self.keys.ip_bucket(address)],
+            args=[int(time.time() * 1000), address_rate, address_burst, cost, address_ttl],
+        )
+        if wait:
+            raise RateLimited(int(wait) / 1000, "requests per client address")
 
     async def charge(self, learner_id: str, tokens: int) -> float:
         """Take extra tokens from the learner's bucket; the seconds to wait if they are short."""

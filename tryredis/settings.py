@@ -367,9 +367,17 @@ FIELDS: tuple[Field, ...] = (
         "ip_rate_per_second",
         _positive_float,
         "100",
-        "Requests per second per client address (a classroom shares one)",
+        "Commands per second per client address, all its learners together (a classroom "
+        "shares one); a page view costs TRYREDIS_PAGE_COST of them",
     ),
-    Field("ip_rate_burst", _positive_int, "300", "Burst of requests per client address"),
+    Field("ip_rate_burst", _positive_int, "300", "Burst of commands per client address"),
+    Field(
+        "page_cost",
+        _positive_int,
+        "5",
+        "Commands of the address's rate limit one page view costs (a page takes the worker "
+        "about as long as five commands)",
+    ),
     Field(
         "sessions_per_ip_hour", _positive_int, "300", "New sandboxes per client address per hour"
     ),
@@ -478,6 +486,7 @@ class Settings:
     rate_burst: int = 20
     ip_rate_per_second: float = 100.0
     ip_rate_burst: int = 300
+    page_cost: int = 5
     sessions_per_ip_hour: int = 300
     sandbox_idle_hours: float = 72.0
     admit_memory_percent: float = 70.0

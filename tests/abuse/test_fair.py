@@ -227,3 +227,26 @@ def test_a_learner_refused_by_their_own_bucket_does_not_drain_the_address(site: 
     assert codes[:3] == [200, 200, 200] and set(codes[3:]) == {429}
     # 3 of the address's 10 tokens were spent (two sessions made, three commands).
     assert classmate.post("PING").status_code == 200
+
+
+def test_the_address_pays_per_command_and_per_page(site: str) -> None:
+    # The address's bucket holds 10: three learners' 3-line requests take 9 of them.
+    address = "198.51.100.40"
+    classmates = [Learner(site, address) for _ in range(4)]
+    for learner in classmates[:3]:
+        answer = httpx.post(
+            f"{site}/api/v1/run", json={"lines": ["PING"] * 3}, headers=learner.headers
+        )
+        assert answer.status_code == 200, answer.text
+    last = httpx.post(
+        f"{site}/api/v1/run", json={"lines": ["PING"] * 3}, headers=classmates[3].headers
+    )
+    assert last.status_code == 429 and "client address" in last.json()["error"]
+    # A page view costs TRYREDIS_PAGE_COST (5) of another address's 10.
+    pages = [
+        httpx.get(f"{site}/lesson/hashes", headers={"x-forwarded-for": "198.51.100.41"})
+        for _ in range(3)
+    ]
+    assert [p.status_code for p in pages] == [200, 200, 429]
+    assert int(pages[2].headers["retry-after"]) >= 1
+    assert "Too many page views" in pages[2].text

@@ -12,7 +12,8 @@ from starlette.responses import Response
 
 from tryredis.classroom.join_views import membership
 from tryredis.lessons import Lesson
-from tryredis.views.common import browser_learner, services_of, set_learner_cookie
+from tryredis.sessions import RateLimited
+from tryredis.views.common import browser_learner, client_address, services_of, set_learner_cookie
 
 
 async def _progress(request: Request, learner_id: str, is_new: bool) -> set[str] | None:
@@ -55,7 +56,24 @@ def _lesson_parts(
 
 
 async def _page(request: Request, template: str, context: dict[str, Any]) -> Response:
-    """Render a personalised page: learner cookie, CSRF token, ETag, private caching."""
+    """Render a personalised page: learner cookie, CSRF token, ETag, private caching.
+
+    A page costs the worker about as much as a few commands, so it pays
+    ``TRYREDIS_PAGE_COST`` tokens of the client address's rate limit (429 when
+    they are short): otherwise page views would be an unmetered way to keep a
+    worker busy. A Redis that cannot say lets the page through.
+    """
+    services = services_of(request)
+    try:
+        await services.sessions.pay_address(client_address(request), services.settings.page_cost)
+    except RateLimited as limited:
+        raise HTTPException(
+            429,
+            "Too many page views from your network address; wait a moment and reload.",
+            headers={"retry-after": str(limited.retry_after)},
+        ) from None
+    except RedisError:
+        pass
     learner = browser_learner(request)
     done = await _progress(request, learner.learner_id, learner.is_new)
     member = None if learner.is_new else await _membership(request, learner.learner_id)
