@@ -516,12 +516,16 @@
       var text = "(rate limited) not run: " + message + ". Try again in " + wait + " s.";
       all.forEach(function (line) { self.append(line, text, "ratelimited"); });
       this.announce([{ output: text }]);
-      this.showNotice("Slow down: your sandbox runs at most a few commands a second. Try again in " + wait + " s.", Number(wait) + 1);
+      var who = /client address/.test(message) ?
+        "Slow down: your network address (your whole classroom, behind one router) has sent too many commands." :
+        "Slow down: your sandbox runs at most a few commands a second.";
+      this.showNotice(who + " Try again in " + wait + " s.", Number(wait) + 1);
       return;
     }
     all.forEach(function (line) { self.append(line, "(not run) " + message, "refused"); });
     if (response.status === 503) {
-      this.showNotice("Redis is unreachable right now; your command did not run. Try again in a moment.", 0);
+      // The server says which: busy (pools full), full (no new sandboxes), or unreachable.
+      this.showNotice(message + " Your command did not run.", 0);
     } else if (response.status === 403 || response.status === 401) {
       this.showNotice("Your session expired or this page is stale: reload the page.", 0);
     } else {

@@ -8,6 +8,10 @@ import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import screenshot_path
+from tests.conftest import settings_for
+from tests.support.live import serving
+from tests.support.redis_servers import running_redis
+from tryredis.app import create_app
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -223,3 +227,17 @@ async def test_psubscribe_is_refused_with_a_reason(live_server: str, page: Page)
     await type_command(page, "PING")
     await type_command(page, "PSUBSCRIBE news.*")
     await expect(output(page).locator(".kind-refused").last).to_contain_text("PSUBSCRIBE")
+
+
+async def test_a_full_site_says_so_rather_than_unreachable(page: Page) -> None:
+    # Admission closes at once on a Redis with a maxmemory: a new learner's first command.
+    with running_redis(["--maxmemory", "64mb"]) as server:
+        settings = settings_for(server, admit_memory_percent=0.001)
+        with serving(create_app(settings)) as url:
+            await page.goto(f"{url}/repl")
+            await type_command(page, "SET a b")
+            notice = page.locator("[data-repl-notice]")
+            await expect(notice).to_contain_text("The site is full right now")
+            await expect(notice).to_contain_text("Your command did not run.")
+            await expect(notice).not_to_contain_text("unreachable")
+            await expect(reply_of_last(page)).to_contain_text("(not run) The site is full")
