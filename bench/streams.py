@@ -58,6 +58,7 @@ class Stats:
     steady: list[float] = field(default_factory=list)  # ms, PUBLISH sent to event read
     burst: list[float] = field(default_factory=list)
     published: dict[str, int] = field(default_factory=lambda: {"steady": 0, "burst": 0})
+    answered: dict[str, list[float]] = field(default_factory=lambda: {"steady": [], "burst": []})
     no_receiver: int = 0  # PUBLISH answered (integer) 0: the stream was not subscribed
     errors: list[str] = field(default_factory=list)
     ended_early: int = 0
@@ -97,10 +98,12 @@ async def stream(http: httpx.AsyncClient, token: str, stats: Stats, ready: async
 
 
 async def publish(http: httpx.AsyncClient, token: str, stats: Stats, phase: str) -> None:
-    body = {"line": f"PUBLISH ch t{time.time():.6f}"}
+    sent = time.time()
+    body = {"line": f"PUBLISH ch t{sent:.6f}"}
     try:
         answer = await http.post("/api/v1/run", json=body,
                                  headers={"authorization": f"Bearer {token}"})  # fmt: skip
+        stats.answered[phase].append((time.time() - sent) * 1000)
     except httpx.HTTPError as error:
         stats.errors.append(f"publish {type(error).__name__}")
         return
@@ -220,7 +223,9 @@ def report(args: argparse.Namespace, stats: Stats, facts: dict[str, str], caps: 
     ]
     for name, values in [("stream open (request -> subscribed)", stats.opened),
                          ("message, steady (PUBLISH sent -> event read)", stats.steady),
-                         ("message, burst (all learners within 1 s)", stats.burst)]:  # fmt: skip
+                         ("message, burst (all learners within 1 s)", stats.burst),
+                         ("PUBLISH answered, steady (POST /api/v1/run)", stats.answered["steady"]),
+                         ("PUBLISH answered, burst", stats.answered["burst"])]:  # fmt: skip
         worst = max(values, default=0)
         lines.append(f"| {name} | {len(values)} | {pct(values, 0.5):.1f} | "
                      f"{pct(values, 0.99):.1f} | {worst:.1f} |")  # fmt: skip
