@@ -427,11 +427,23 @@ def classify(run: Run) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[
     during: dict[str, list[dict[str, Any]]] = defaultdict(list)
     window = run.outage
     for request in run.log["req"]:
+        if retried(request):
+            outside["(stale keep-alive, sent again)"].append(request)
+            continue
         end = request["t"] + request["d"] / 1000
         inside = (window is not None and window.killed and request["t"] <= window.site_back
                   and end >= window.killed)  # fmt: skip
         (during if inside else outside)[request["n"]].append(request)
     return outside, during
+
+
+def retried(request: dict[str, Any]) -> bool:
+    """A first try that found its kept-alive connection closed, sent again as browsers do."""
+    return request.get("a") == 1 and request["s"] == 0 and "closed" in request.get("e", "")
+
+
+def failed(request: dict[str, Any]) -> bool:
+    return (request["s"] == 0 or request["s"] >= 400) and not retried(request)
 
 
 def bad_in_outage(request: dict[str, Any]) -> str | None:
@@ -486,7 +498,7 @@ def report_run(run: Run) -> list[str]:
     for name in sorted(outside):
         requests = outside[name]
         times = [r["d"] for r in requests]
-        errors = [r for r in requests if r["s"] == 0 or r["s"] >= 400]
+        errors = [r for r in requests if failed(r)]
         errors_outside += len(errors)
         lines.append(f"| {name} | {len(requests)} | {pct(times, 0.5):.1f} | "
                      f"{pct(times, 0.99):.1f} | {max(times):.1f} | {len(errors)} |")  # fmt: skip
@@ -505,7 +517,7 @@ def report_run(run: Run) -> list[str]:
     kinds: dict[str, int] = defaultdict(int)
     for requests in outside.values():
         for r in requests:
-            if r["s"] == 0 or r["s"] >= 400:
+            if failed(r):
                 kinds[f"{r['n']}: {r['s'] or 'no answer'} {r.get('e', '')} "
                       f"{r.get('b', '')[:80]}".strip()] += 1  # fmt: skip
     for kind, count in sorted(kinds.items(), key=lambda x: -x[1])[:12]:

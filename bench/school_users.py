@@ -64,6 +64,8 @@ def _logged(
 ) -> None:
     status = int(getattr(response, "status_code", 0) or 0)
     entry: dict[str, Any] = {"n": name, "t": start_time, "d": response_time, "s": status}
+    if isinstance(context, dict) and context.get("attempt"):
+        entry["a"] = context["attempt"]
     if status >= 400 or status == 0:
         try:
             entry["b"] = (response.text or "")[:200] if response is not None else ""
@@ -110,6 +112,15 @@ class Browser(FastHttpUser):
     def on_stop(self) -> None:
         gevent.killall(self.greenlets, block=False)
 
+    def post(self, url: str, **options: Any) -> Any:
+        """POST, sent once more when the kept-alive connection it went out on turned out closed
+        by the server before any answer (uvicorn closes idle ones after 5 s), as browsers do.
+        geventhttpclient retries only GETs. The first try is logged with ``attempt`` 1."""
+        first = self.client.post(url, context={"attempt": 1}, **options)
+        if first.status_code == 0 and "closed" in str(getattr(first, "error", "")).lower():
+            return self.client.post(url, context={"attempt": 2}, **options)
+        return first
+
     def origin(self) -> dict[str, str]:
         return {"origin": self.host or ""}
 
@@ -155,7 +166,7 @@ class Learner(Browser):
         self.ran = False
         if self.code:
             body = urlencode({"code": self.code, "name": f"Student {self.index}"})
-            self.client.post("/join", data=body, name="join", headers={
+            self.post("/join", data=body, name="join", headers={
                 **self.origin(), "content-type": "application/x-www-form-urlencoded"})  # fmt: skip
         self.view(self.lesson)
         if self.code:
@@ -196,7 +207,7 @@ class Learner(Browser):
         if self.todo:
             return self.todo.pop(0)
         if not self.solved and self.lesson == FIRST_LESSON and time.time() >= self.solve_at:
-            start = self.client.post(f"/lesson/{FIRST_LESSON}/exercises/first-key/start",
+            start = self.post(f"/lesson/{FIRST_LESSON}/exercises/first-key/start",
                                      name="exercise start", headers=self.headers)  # fmt: skip
             if start.status_code == 200:
                 self.todo = list(SOLUTION)
@@ -214,7 +225,7 @@ class Learner(Browser):
             self.view(random.choice(lessons))
             return
         line = self.next_line()
-        ran = self.client.post("/api/v1/run", json={"lines": [line]}, name="command",
+        ran = self.post("/api/v1/run", json={"lines": [line]}, name="command",
                                headers=self.headers)  # fmt: skip
         if ran.status_code != 200:
             self.todo = []
@@ -228,7 +239,7 @@ class Learner(Browser):
                 self.greenlets.append(gevent.spawn(self.subscription))
         solving = line == SOLUTION[-1] and not self.todo and not self.solved
         sent = time.time()
-        check = self.client.post(f"/lesson/{self.lesson}/exercises/check",
+        check = self.post(f"/lesson/{self.lesson}/exercises/check",
                                  name="exercise check", headers=self.headers)  # fmt: skip
         if solving and check.status_code == 200 and DONE_MARK in (check.text or ""):
             self.solved = True
@@ -285,12 +296,12 @@ class Arrival(Browser):
         at = float(CONFIG["arrive_at"]) + random.uniform(0, 1)
         gevent.sleep(max(0.0, at - time.time()))
         self.client.get(f"/lesson/{FIRST_LESSON}", name="arrival: page")
-        made = self.client.post("/api/v1/sessions", json={}, name="arrival: session",
+        made = self.post("/api/v1/sessions", json={}, name="arrival: session",
                                 headers=self.origin())  # fmt: skip
         if made.status_code != 201:
             return
         token = made.json()["token"]
-        self.client.post("/api/v1/run", json={"line": "SET hello world"},
+        self.post("/api/v1/run", json={"line": "SET hello world"},
                          name="arrival: first command",
                          headers={"authorization": f"Bearer {token}"})  # fmt: skip
 
