@@ -14,13 +14,17 @@ numbers stay right when two requests of one learner interleave.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from redis.exceptions import RedisError
+
 from tryredis.keys import Keys
 from tryredis.sessions import SiteRedis
+from tryredis.wire import Command, ErrorReply, Executor
 
 LINE_CHARS = 300
 OUTPUT_CHARS = 300
@@ -39,6 +43,23 @@ class JournalEntry:
     source: str
 
 
+# KEYS: journal, session. ARGV: size, ttl (ms), sequence field, rows... One call, one
+# round trip: append, keep the last ``size``, count, and keep a class member's journal
+# (the session has ``cls``) without a TTL, as long as the class.
+RECORD = """
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 4))
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
+if redis.call('HEXISTS', KEYS[2], 'cls') == 1 then
+  redis.call('PERSIST', KEYS[1])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+redis.call('HINCRBY', KEYS[2], ARGV[3], #ARGV - 3)
+return 0
+"""
+RECORD_SHA = hashlib.sha1(RECORD.encode()).hexdigest().encode()  # noqa: S324
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -53,12 +74,17 @@ class Journal:
         size: int,
         ttl_ms: int,
         paused: Callable[[], bool] = lambda: False,
+        fast: Executor | None = None,
     ) -> None:
         self.redis = redis
         self.keys = keys
         self.size = size
         self.ttl_ms = ttl_ms
         self.paused = paused  # Redis nearly full: keep its headroom for sessions and limits
+        # The raw path (standalone Redis): every REPL request records, and redis-py's
+        # MULTI pipeline cost as much worker time as the learner's command itself.
+        self.fast = fast
+        self._record = redis.register_script(RECORD)
 
     async def record(
         self, learner_id: str, lines: Sequence[tuple[str, str, str]], source: str
@@ -74,17 +100,18 @@ class Journal:
             )
             for line, output, kind in lines
         ]
-        name = self.keys.journal(learner_id)
-        pipe = self.redis.pipeline(transaction=True)  # one slot: both keys carry {id}
-        pipe.rpush(name, *rows)
-        pipe.ltrim(name, -self.size, -1)
-        pipe.pexpire(name, self.ttl_ms)
-        pipe.hincrby(self.keys.session(learner_id), SEQ_FIELD, len(rows))
-        # HGET, not HEXISTS: redis-py's cluster MULTI breaks on HEXISTS's reply callback.
-        pipe.hget(self.keys.session(learner_id), "cls")
-        *_, in_class = await pipe.execute()
-        if in_class:  # a class member's journal lives as long as the class (tryredis.classroom)
-            await self.redis.persist(name)
+        keys = [self.keys.journal(learner_id), self.keys.session(learner_id)]  # one slot: {id}
+        args = [str(self.size), str(self.ttl_ms), SEQ_FIELD, *rows]
+        if self.fast is None:
+            await self._record(keys=keys, args=args)
+            return
+        command: Command = (b"EVALSHA", RECORD_SHA, b"2", *keys, *args)
+        (reply,) = await self.fast.run([command])
+        if isinstance(reply, ErrorReply) and reply.startswith(b"NOSCRIPT"):
+            await self.fast.run([(b"SCRIPT", b"LOAD", RECORD)])  # Redis restarted: load it
+            (reply,) = await self.fast.run([command])
+        if isinstance(reply, ErrorReply):
+            raise RedisError(bytes(reply).decode(errors="replace"))
 
     async def recent(self, learner_id: str, count: int) -> list[JournalEntry]:
         """The last ``count`` entries, oldest first."""

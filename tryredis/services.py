@@ -133,7 +133,7 @@ class Services:
             Limits.pick(settings), keys, router, sessions, server=server, capacity=gauge
         )
         journal = Journal(
-            site, keys, settings.journal_lines, sessions.ttl_ms, lambda: gauge.writes_paused
+            site, keys, settings.journal_lines, sessions.ttl_ms, lambda: gauge.writes_paused, fast
         )
         lag = LoopLag()
         services = cls(
