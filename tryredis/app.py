@@ -122,7 +122,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
         # Redis restarting is not a bug of the page: a 503 that says so (views that know
         # better answer their own, e.g. api.guarded), one log line, no traceback.
         log.warning("Redis error on %s %s: %s", request.method, request.url.path, exc)
-        return _unreachable(request)
+        return _unreachable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if request.url.path.startswith("/api/"):
         from tryredis.views.api import api_error
@@ -134,14 +134,16 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-def _unreachable(request: Request) -> Response:
+def _unreachable(request: Request, exc: Exception) -> Response:
+    from tryredis.views.api import BUSY, api_error, busy
+
+    # A pool that stayed full for its whole wait is not an outage: say "busy".
+    detail = BUSY if busy(exc) else UNREACHABLE
     headers = {"retry-after": "1", "cache-control": "no-store"}
     if request.url.path.startswith("/api/"):
-        from tryredis.views.api import api_error
-
-        return api_error(503, UNREACHABLE, headers)
+        return api_error(503, detail, headers)
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "error.html", {"status": 503, "detail": UNREACHABLE}, status_code=503,
+        request, "error.html", {"status": 503, "detail": detail}, status_code=503,
         headers=headers,
     )  # fmt: skip
     return response

@@ -141,6 +141,9 @@ def _lines(payload: Any) -> list[str]:
     raise ApiError(400, 'send {"line": "..."} or {"lines": ["...", ...]}')
 
 
+BUSY = "The site is busy right now; try again in a moment."
+
+
 def busy(error: Exception) -> bool:
     """Whether every pooled Redis connection stayed in use for the whole wait (not an outage)."""
     if isinstance(error, ExecutorError):
@@ -164,9 +167,7 @@ def guarded(handler: Any) -> Any:
             )
         except (RedisError, ExecutorError, OSError) as error:
             if busy(error):
-                return api_error(
-                    503, "The site is busy right now; try again in a moment.", {"retry-after": "1"}
-                )
+                return api_error(503, BUSY, {"retry-after": "1"})
             return api_error(503, "Redis is unreachable right now; try again in a moment.")
 
     endpoint.__name__ = handler.__name__
