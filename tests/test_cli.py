@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -564,13 +565,20 @@ def test_sigterm_during_start_up_stops_the_embedded_redis(tmp_path: Path) -> Non
                                    stdout=subprocess.PIPE, stderr=log, text=True)  # fmt: skip
         deadline = time.monotonic() + 60  # a guard: the server appears well before
         servers: list[int] = []
-        while not servers:
-            servers = [p for p in descendants(process.pid) if "redis-server" in command_line(p)]
-            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.005)
-        # Now it loads the site (lessons, templates): well before it serves.
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0, log_path.read_text()
+        try:
+            while not servers:
+                servers = [p for p in descendants(process.pid) if "redis-server" in command_line(p)]
+                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.005)
+            # Now it loads the site (lessons, templates): well before it serves.
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(60) == 0, log_path.read_text()
+        except BaseException:  # a failure must not leave the server and its Redis running
+            for pid in [*descendants(process.pid), *servers, process.pid]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            process.wait(10)
+            raise
         assert process.stdout is not None
         process.stdout.close()
     assert command_line(servers[0]) == ""
