@@ -95,9 +95,26 @@ def check_redis(env_name: str, url: str, deadline: float) -> str:
     return f"{SERVER_NAMES.get(name.lower(), name)} {version}"
 
 
+# Where an exception would leave a lock held (logging's module lock, threading's locks).
+LOCK_CODE = (f"logging{os.sep}__init__.py", f"{os.sep}threading.py")
+_stop_signals: list[int] = []  # the stop signals received before uvicorn took them over
+
+
 def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
     # SIGTERM takes Ctrl-C's path: uvicorn shuts down gracefully, then `finally` runs.
+    # The KeyboardInterrupt can land where Python swallows it ("Exception ignored in
+    # logging's _releaseLock", seen 1 run in 6): the list remembers the signal anyway,
+    # and start-up checks it between steps and once uvicorn is up.
+    _stop_signals.append(signum)
+    if frame is not None and frame.f_code.co_filename.endswith(LOCK_CODE):
+        return  # never inside a lock's acquire or release: the next step raises it
     raise KeyboardInterrupt
+
+
+def _check_stop() -> None:
+    """Raise the KeyboardInterrupt a stop signal meant, if Python swallowed it."""
+    if _stop_signals:
+        raise KeyboardInterrupt
 
 
 def _site_address(host: str, port: int) -> str:
@@ -107,6 +124,7 @@ def _site_address(host: str, port: int) -> str:
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     """Bind the port, start Redis if needed, run uvicorn; stop everything on Ctrl-C or SIGTERM."""
+    _stop_signals.clear()
     previous = {signum: signal.signal(signum, _stop_on_signal) for signum in STOP_SIGNALS}
     embedded: EmbeddedRedis | None = None
     listener = None
@@ -131,6 +149,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
             check_redis("TRYREDIS_SANDBOX_REDIS_URL", settings.sandbox_redis_url, deadline)
         elif embedded is not None:
             settings = settings.replace(sandbox_redis_url=embedded.sandbox_url)
+        _check_stop()
         # Workers build their app from the environment (tryredis.asgi), so they inherit these.
         os.environ["TRYREDIS_REDIS_URL"] = settings.redis_url or ""
         if settings.sandbox_redis_url is not None:
@@ -150,6 +169,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
         except LessonError as error:
             raise StartupError(str(error)) from None
         address = _site_address(host, port)
+        _check_stop()
 
         hint = classroom_cli.teacher_hint(settings.redis_url or "", settings)
 
@@ -158,8 +178,9 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
             if hint:
                 print(hint, flush=True)
 
-        started = run_site(app, listener, workers, announce, **uvicorn_options(settings),
-                           log_level=settings.log_level, access_log=False)  # fmt: skip
+        started = run_site(app, listener, workers, announce, lambda: bool(_stop_signals),
+                           **uvicorn_options(settings), log_level=settings.log_level,
+                           access_log=False)  # fmt: skip
         if not started:
             return 2  # the reason is on the line above (OneLineStartupErrors)
     except KeyboardInterrupt:

@@ -55,13 +55,21 @@ def bind_listener(host: str, port: int) -> socket.socket:
 class _Server(uvicorn.Server):
     """One in-process worker; calls ``announce`` once its lifespan is done."""
 
-    def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        announce: Callable[[], None],
+        stop_requested: Callable[[], bool],
+    ) -> None:
         super().__init__(config)
         self._announce = announce
+        self._stop_requested = stop_requested
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        """uvicorn's start-up, then the announcement."""
+        """uvicorn's start-up, then the announcement (or the stop asked for meanwhile)."""
         await super().startup(sockets)
+        if self._stop_requested():  # a signal before uvicorn took over the handlers
+            self.should_exit = True
         if self.started and not self.should_exit:
             self._announce()
 
@@ -70,14 +78,21 @@ class _Supervisor(Multiprocess):
     """uvicorn's worker supervisor; calls ``announce`` once every worker is ready."""
 
     def __init__(
-        self, config: uvicorn.Config, sockets: list[socket.socket], announce: Callable[[], None]
+        self,
+        config: uvicorn.Config,
+        sockets: list[socket.socket],
+        announce: Callable[[], None],
+        stop_requested: Callable[[], bool],
     ) -> None:
         super().__init__(config, sockets)
         self._announce: Callable[[], None] | None = announce
+        self._stop_requested = stop_requested
 
     def keep_subprocess_alive(self) -> None:
         """Restart dead workers (uvicorn), and announce once all of them are up."""
         super().keep_subprocess_alive()
+        if self._stop_requested():  # a signal before uvicorn took over the handlers
+            self.should_exit.set()
         # Polled from the supervisor's own loop: the health pipe is not safe across threads.
         announce = self._announce
         if announce is None or self.should_exit.is_set():
@@ -93,22 +108,29 @@ class _Supervisor(Multiprocess):
 
 
 def run_site(
-    app: Any, sock: socket.socket, workers: int, announce: Callable[[], None], **options: Any
+    app: Any,
+    sock: socket.socket,
+    workers: int,
+    announce: Callable[[], None],
+    stop_requested: Callable[[], bool] = lambda: False,
+    **options: Any,
 ) -> bool:
     """Serve ``app`` (an app, or an import string for workers) on ``sock`` until a signal.
 
-    Returns False when it could not start (a worker's or the app's lifespan failed).
+    ``stop_requested`` says whether a stop signal came before uvicorn installed its own
+    handlers; the site then stops as soon as it has started. Returns False when it
+    could not start (a worker's or the app's lifespan failed).
     """
     grace = GRACEFUL_SHUTDOWN_SECONDS
     config = uvicorn.Config(app, workers=workers, timeout_graceful_shutdown=grace, **options)
     if workers == 1:
-        server = _Server(config, announce)
+        server = _Server(config, announce, stop_requested)
         try:
             server.run(sockets=[sock])
         except SystemExit as stop:  # uvicorn exits so when the lifespan fails
             if stop.code != STARTUP_FAILURE:
                 raise
         return server.started
-    supervisor = _Supervisor(config, [sock], announce)
+    supervisor = _Supervisor(config, [sock], announce, stop_requested)
     supervisor.run()
     return not supervisor.failed
