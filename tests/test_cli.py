@@ -578,6 +578,8 @@ def test_sigterm_during_start_up_stops_the_embedded_redis(tmp_path: Path) -> Non
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             process.wait(10)
+            if process.stdout is not None:
+                process.stdout.close()
             raise
         assert process.stdout is not None
         process.stdout.close()
