@@ -6,7 +6,8 @@ one worker, default limits, each client behind its own address (X-Forwarded-For
 from a trusted local proxy, as a school's proxy would set it). Then two phases of
 ``--seconds`` each:
 
-1. **alone**: ``--honest`` learners at a human pace: a page view, then a command
+1. **alone** (``--seconds`` in all, in ``ROUNDS`` windows alternating with the
+   attacked ones): ``--honest`` learners at a human pace: a page view, then a command
    every 2 to 5 s, with a page view and an exercise check now and then;
 2. **attacked**: the same, beside three attackers running, as fast as their
    limits let them, the worst inputs we know that are within the limits: glob
@@ -49,6 +50,7 @@ from bench.redis_time import _url, bench_admin, embedded_style, machine  # noqa:
 from tryredis.settings import Settings  # noqa: E402
 
 LESSON = "keys-and-strings"
+ROUNDS = 3  # alone and attacked windows, alternating
 HONEST_LINES = [
     "SET greeting hello", "GET greeting", "INCR visits", "EXPIRE greeting 300", "TTL greeting",
     "LPUSH queue job1 job2", "LRANGE queue 0 -1", "HSET user:1 name Ada lang en",
@@ -78,13 +80,25 @@ class Watch:
     states: set[str] = field(default_factory=set)
 
 
+POLITE = {"on": False}  # --polite: attackers wait as long as a 429's Retry-After says
+
+
+async def _obey(response: httpx.Response) -> None:
+    if POLITE["on"] and response.status_code in (429, 503):
+        await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+
 class Client:
     """One browser (cookie and CSRF token) behind one address."""
 
     def __init__(self, base: str, address: str) -> None:
         self.base = base
+        honest = address.startswith("10.")
         self.http = httpx.AsyncClient(
-            base_url=base, timeout=30, headers={"x-forwarded-for": address}
+            base_url=base,
+            timeout=30,
+            headers={"x-forwarded-for": address},
+            event_hooks={} if honest else {"response": [_obey]},
         )
         self.csrf = ""
 
@@ -301,9 +315,34 @@ async def phases(
     for slug in (LESSON, "hashes"):  # the first render of each page is not what is measured
         await warm.page(slug)
     await warm.http.aclose()
-    alone = await phase(base, admin, honest_count, seconds, [], 0)
-    attacked = await phase(base, admin, honest_count, seconds, attackers, honest_count)
-    return alone, attacked
+    # Interleaved (alone, attacked, alone, ...), ROUNDS windows each, pooled: this
+    # machine's own drift then weighs on both conditions alike.
+    outcomes: dict[bool, list[Outcome]] = {False: [], True: []}
+    for round_number in range(ROUNDS):
+        for attacked in (False, True):
+            first = (2 * round_number + attacked) * honest_count
+            outcomes[attacked].append(await phase(
+                base, admin, honest_count, seconds / ROUNDS, attackers if attacked else [], first
+            ))  # fmt: skip
+    return pooled(outcomes[False]), pooled(outcomes[True])
+
+
+def pooled(runs: list[Outcome]) -> Outcome:
+    """Several windows of one condition as one."""
+    tally, watch, worst = Tally(), Watch(), (0.0, "")
+    for one, seen, slowest in runs:
+        for kind, values in one.latency.items():
+            tally.latency[kind].extend(values)
+        for kind, count in one.errors.items():
+            tally.errors[kind] += count
+        tally.refused += one.refused
+        tally.examples.extend(one.examples)
+        watch.lag_ms = max(watch.lag_ms, seen.lag_ms)
+        watch.used_max = max(watch.used_max, seen.used_max)
+        watch.maxmemory = seen.maxmemory
+        watch.states |= seen.states
+        worst = max(worst, slowest)
+    return tally, watch, worst
 
 
 def bench(honest_count: int, seconds: float, attackers: list[str]) -> list[str]:
@@ -351,8 +390,10 @@ def main() -> int:
     parser.add_argument("--honest", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--attackers", default="glob,reply,flood", help="which attackers run")
+    parser.add_argument("--polite", action="store_true", help="attackers obey Retry-After")
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     options = parser.parse_args()
+    POLITE["on"] = options.polite
     lines = bench(options.honest, options.seconds, options.attackers.split(","))
     text = "\n".join(lines)
     print(text)
