@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from tests.classroom.fake_hub import Hub
 from tryredis.classroom import dashboard_views, progress
 from tryredis.classroom.events import Event
-
-
-class Hub:
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[Event] = asyncio.Queue()
-
-    @contextlib.asynccontextmanager
-    async def listen(self, class_id: str) -> AsyncIterator[asyncio.Queue[Event]]:
-        yield self.queue
 
 
 class Classes:

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from tests.classroom.fake_hub import Hub
 from tryredis.classroom import join_views
 from tryredis.classroom.events import Event
-
-
-class Hub:
-    """The class's event hub: one queue, fed by the test."""
-
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[Event] = asyncio.Queue()
-
-    @contextlib.asynccontextmanager
-    async def listen(self, class_id: str) -> AsyncIterator[asyncio.Queue[Event]]:
-        yield self.queue
 
 
 class Classroom:
