@@ -66,6 +66,7 @@ class Hub:
         self._lock = asyncio.Lock()
         self._listeners: dict[bytes, set[Listener]] = {}
         self._confirmed: dict[bytes, asyncio.Future[None]] = {}
+        self._closing: set[asyncio.Task[None]] = set()  # connections being dropped
 
     @property
     def channels(self) -> int:
@@ -161,8 +162,11 @@ class Hub:
             self._reader.cancel()
         self._reader = None
         if connection is not None:
-            # disconnect(nowait=True) does not wait on the socket: safe from a callback.
-            asyncio.get_running_loop().create_task(connection.close())
+            # disconnect(nowait=True) does not wait on the socket: safe from a callback. The
+            # loop keeps only a weak reference to a task: hold it until it is done.
+            closing = asyncio.get_running_loop().create_task(connection.close())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
         for future in self._confirmed.values():
             if not future.done():
                 future.set_exception(HubLost())
