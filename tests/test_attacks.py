@@ -352,7 +352,9 @@ def test_random_lines_never_break_the_site(
     assert response.status_code == 200, response.text
     result = response.json()["results"][0]
     assert result["kind"] in ("reply", "error", "refused", "parse")
-    assert PREFIX not in result["output"]
+    # The namespace never shows beyond what the learner typed: Redis echoes an unknown
+    # command's name, so a line that is "tryredis:" itself comes back once (hypothesis found it).
+    assert result["output"].count(PREFIX) <= line.count(PREFIX)
     assert server.client().get("site:secret") in (SECRET, None)
     assert not re.search(r"Traceback|Exception", result["output"])
     session.run("DISCARD")
