@@ -27,6 +27,8 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from tryredis.routepaths import route_path
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, no-cache"
 # Not left to the platform's MIME table: module scripts and WebAssembly streaming
@@ -121,4 +123,4 @@ def _guess(path: str) -> str:
 def static_url(request: Request, path: str) -> str:
     """The fingerprinted URL of a static file (for templates)."""
     assets: StaticAssets = request.app.state.assets
-    return request.url_for("static", path="").path.rstrip("/") + assets.url_path(path)
+    return route_path(request, "static", path="").rstrip("/") + assets.url_path(path)

@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 from tryredis.assets import static_url
 from tryredis.pycells.lessons import has_code_cells
 from tryredis.pycells.runtime import cells_runtime
+from tryredis.routepaths import route_path
 
 
 def build_templates(directory: Path) -> Jinja2Templates:
@@ -36,4 +37,4 @@ def build_templates(directory: Path) -> Jinja2Templates:
 def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
     """The path (no scheme or host) of a named route: links survive any proxy's Host header."""
     request: Request = context["request"]
-    return request.url_for(name, **params).path
+    return route_path(request, name, **params)
