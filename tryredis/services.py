@@ -25,6 +25,7 @@ from tryredis.repl import Engine, Limits, Sandbox, TransactionState, probe_serve
 from tryredis.sessions import SessionStore, SiteRedis, Touch
 from tryredis.settings import Settings
 from tryredis.startup import MIN_REDIS, StartupError, redis_version
+from tryredis.turns import Turns
 from tryredis.wire import ClusterNodes, Executor, PoolSizes, Router, SingleNode, make_pool
 
 log = logging.getLogger("tryredis")
@@ -79,6 +80,7 @@ class Services:
     journal: Journal
     gauge: MemoryGauge
     lag: LoopLag
+    turns: Turns  # heavy steps (page renders) take turns across client addresses
     tasks: list[asyncio.Task[None]] = field(default_factory=list)  # the janitor, the gauges
 
     @classmethod
@@ -136,9 +138,11 @@ class Services:
             site, keys, settings.journal_lines, sessions.ttl_ms, lambda: gauge.writes_paused, fast
         )
         lag = LoopLag()
+        turns = Turns(settings.turns_waiting_per_address)
         services = cls(
-            settings, lessons, keys, site, sessions, Signer(secret), engine, journal, gauge, lag
-        )
+            settings, lessons, keys, site, sessions, Signer(secret), engine, journal, gauge, lag,
+            turns,
+        )  # fmt: skip
         janitor = Janitor(
             site,
             keys.sandboxes,

@@ -379,6 +379,13 @@ FIELDS: tuple[Field, ...] = (
         "about as long as five commands)",
     ),
     Field(
+        "turns_waiting_per_address",
+        _positive_int,
+        "32",
+        "Page renders of one client address that may wait at once for their turn in a worker "
+        "(turns go round-robin across addresses, one at a time); one more gets 503",
+    ),
+    Field(
         "sessions_per_ip_hour", _positive_int, "300", "New sandboxes per client address per hour"
     ),
     Field("sandbox_idle_hours", _positive_float, "72", "Idle sandboxes are deleted after this"),
@@ -487,6 +494,7 @@ class Settings:
     ip_rate_per_second: float = 100.0
     ip_rate_burst: int = 300
     page_cost: int = 5
+    turns_waiting_per_address: int = 32
     sessions_per_ip_hour: int = 300
     sandbox_idle_hours: float = 72.0
     admit_memory_percent: float = 70.0

@@ -30,15 +30,16 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from tryredis.lessons import Exercise, Lesson
 from tryredis.lessons.attempts import Attempt, Attempts
 from tryredis.lessons.grading import Verdict, grade
 from tryredis.repl import Sandbox
 from tryredis.sessions import RateLimited
-from tryredis.views.api import ApiError, identify, open_sandbox
-from tryredis.views.common import browser_learner, services_of
+from tryredis.turns import Busy
+from tryredis.views.api import BUSY, ApiError, identify, open_sandbox
+from tryredis.views.common import browser_learner, client_address, services_of
 from tryredis.views.pages import conditional
 from tryredis.wire import ExecutorError
 
@@ -132,26 +133,32 @@ def _problem(error: Exception) -> tuple[int, str]:
     return 503, "Redis is unreachable right now: try again in a moment."
 
 
-def _render(
+async def _render(
     request: Request, template: str, lesson: Lesson, panels: list[Panel], status: int = 200,
     **context: Any,
 ) -> Response:  # fmt: skip
     services = services_of(request)
     learner = browser_learner(request)
     csrf = services.signer.csrf_token(learner.learner_id)
-    response: Response = request.app.state.templates.TemplateResponse(
-        request,
-        template,
-        {
-            "lesson": lesson,
-            "panels": panels,
-            "csrf_headers": json.dumps({"X-CSRF-Token": csrf}),
-            "notice": None,
-            "progress": None,
-            **context,
-        },
-        status_code=status,
-    )
+    try:
+        async with services.turns.turn(client_address(request)):  # tryredis.turns
+            response: Response = request.app.state.templates.TemplateResponse(
+                request,
+                template,
+                {
+                    "lesson": lesson,
+                    "panels": panels,
+                    "csrf_headers": json.dumps({"X-CSRF-Token": csrf}),
+                    "notice": None,
+                    "progress": None,
+                    **context,
+                },
+                status_code=status,
+            )
+    except Busy:
+        return HTMLResponse(
+            f'<p class="notice">{BUSY}</p>', 503, {"retry-after": "1", "cache-control": "no-store"}
+        )
     response.headers["cache-control"] = "no-store"
     return response
 
@@ -175,7 +182,7 @@ async def panels(request: Request) -> Response:
         empty = [
             Panel(e, False, Attempt(), problem="Cannot show right now.") for e in lesson.exercises
         ]
-        return _render(
+        return await _render(
             request,
             "_exercise_status.html",
             lesson,
@@ -183,7 +190,7 @@ async def panels(request: Request) -> Response:
             notice="Progress is not available right now.",
         )
     shown = [state.panel(lesson, exercise) for exercise in lesson.exercises]
-    response = _render(
+    response = await _render(
         request, "_exercise_status.html", lesson, shown, progress=_progress(lesson, state.done)
     )
     response.headers["cache-control"] = "private, no-cache"
@@ -250,8 +257,8 @@ async def check_all(request: Request) -> Response:
         await services_of(request).sessions.mark_done(state.learner_id, newly)
     except FAILURES as error:
         status, message = _problem(error)
-        return _render(request, "_exercise_status.html", lesson, [], status, notice=message)
-    return _render(
+        return await _render(request, "_exercise_status.html", lesson, [], status, notice=message)
+    return await _render(
         request, "_exercise_status.html", lesson, shown, progress=_progress(lesson, state.done)
     )
 
@@ -267,8 +274,8 @@ async def _one(
     except FAILURES as error:
         status, message = _problem(error)
         failed = Panel(exercise, False, Attempt(), problem=message)
-        return _render(request, "_exercise_one.html", lesson, [failed], status)
-    return _render(
+        return await _render(request, "_exercise_one.html", lesson, [failed], status)
+    return await _render(
         request, "_exercise_one.html", lesson, [panel], progress=_progress(lesson, state.done)
     )
 

@@ -13,6 +13,8 @@ from starlette.responses import Response
 from tryredis.classroom.join_views import membership
 from tryredis.lessons import Lesson
 from tryredis.sessions import RateLimited
+from tryredis.turns import Busy
+from tryredis.views.api import BUSY
 from tryredis.views.common import browser_learner, client_address, services_of, set_learner_cookie
 
 
@@ -85,10 +87,16 @@ async def _page(request: Request, template: str, context: dict[str, Any]) -> Res
         "course_minutes": request.app.state.lessons.minutes,
         "progress_known": done is not None,
     }
-    response: Response = request.app.state.templates.TemplateResponse(request, template, context)
-    if learner.is_new:
-        set_learner_cookie(request, response, learner.learner_id)
-    return conditional(request, response)
+    try:
+        # A render holds the worker for milliseconds: take turns with other addresses.
+        async with services.turns.turn(client_address(request)):
+            templates = request.app.state.templates
+            response: Response = templates.TemplateResponse(request, template, context)
+            if learner.is_new:
+                set_learner_cookie(request, response, learner.learner_id)
+            return conditional(request, response)
+    except Busy:
+        raise HTTPException(503, BUSY, headers={"retry-after": "1"}) from None
 
 
 def conditional(request: Request, response: Response) -> Response:
