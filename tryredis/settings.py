@@ -281,6 +281,13 @@ FIELDS: tuple[Field, ...] = (
     Field("reply_max_items", _positive_int, "1000", "Most items one reply may hold"),
     Field("pattern_max_bytes", _positive_int, "128", "Longest glob pattern (KEYS, SCAN MATCH)"),
     Field(
+        "match_chunk_bytes",
+        _positive_int,
+        "4096",
+        "Bytes of key names (or elements) a worker matches against a pattern before it lets "
+        "other requests run (about a millisecond)",
+    ),
+    Field(
         "block_max_seconds",
         _positive_float,
         "10",
@@ -473,6 +480,7 @@ class Settings:
     sandbox_max_bytes: int = 1048576
     reply_max_items: int = 1000
     pattern_max_bytes: int = 128
+    match_chunk_bytes: int = 4096
     block_max_seconds: float = 10.0
     multi_max_commands: int = 50
     multi_max_bytes: int = 65536

@@ -9,6 +9,7 @@ yields to other requests, and is paid for from the attacker's rate limit.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import statistics
@@ -19,6 +20,8 @@ import pytest
 
 from tests.abuse.live_site import Browser, LoopLag, Prober, live_app
 from tests.support.redis_servers import RedisServer
+from tryredis.repl.emulated import matching
+from tryredis.repl.glob import compile_glob
 from tryredis.settings import Settings
 
 KEYS = 254
@@ -73,7 +76,7 @@ def test_patterns_over_long_names_cost_little_worker_time(
         # rate-limit tokens (one per 64 KiB of names); the old matcher took 36 s on the first
         # pattern. 1 s and 2 s are bounds for a busy 2-core machine, not measurements.
         assert cpu < 1.0 and wall < 2.0, (line, cpu, wall)
-        # The worker yields every emulated.CHUNK_BYTES of names (about a millisecond), so the
+        # The worker yields every TRYREDIS_MATCH_CHUNK_BYTES of names (about a millisecond): the
         # event loop is never held for long: measured 2-5 ms; 50 ms (issue 8's bound for
         # event-loop lag) leaves room for this process's threads and a machine other
         # test runs share.
@@ -96,10 +99,38 @@ def test_other_learners_stay_fast_while_patterns_run(site: str, attacker: Browse
         f"PING p50 {base_p50 * 1000:.1f} ms alone, {during_p50 * 1000:.1f} ms during; "
         f"max {max(baseline) * 1000:.1f} / {max(during) * 1000:.1f} ms over {len(during)}"
     )
-    # A matching chunk holds the loop about a millisecond (emulated.CHUNK_BYTES), and each
+    # A matching chunk holds the loop about a millisecond (TRYREDIS_MATCH_CHUNK_BYTES); each
     # of a PING's few awaits may wait behind one: its median stays within a small multiple
     # of the baseline's (plus 20 ms for this 2-core machine's threads, which share the GIL
     # with the server), and its worst within 0.25 s of the baseline's: not the 36 s of
     # d9807e8. Measured: p50 2.9 -> 9.7 ms, max 7.6 -> 23 ms on an idle machine.
     assert during_p50 < 5 * base_p50 + 0.02
     assert max(during) < max(baseline) + 0.25
+
+
+def test_matching_lets_others_run_about_every_millisecond() -> None:
+    # bench/abuse.py on 7edc240: the glob attacker's requests took ~100 ms of the worker
+    # each, in chunks of 16 KiB of names, 3 to 4.5 ms each on an idle machine and up to
+    # 10 ms on the busy one; an honest command's five to eleven awaits each waited behind
+    # one (p99 70 ms against 13.5 alone). The default is 4 KiB (0.8 to 1.1 ms here).
+    chunk = Settings().match_chunk_bytes
+    names = [f"{i:03d}".encode() + b"a" * (NAME_BYTES - 3) for i in range(KEYS)]
+    glob = compile_glob(EVIL.encode())
+
+    async def main() -> tuple[int, float]:
+        turns, worst = 0, 0.0
+        matched = asyncio.ensure_future(matching(glob, names, chunk))
+        while not matched.done():
+            start = time.perf_counter()
+            await asyncio.sleep(0)  # queued behind each chunk in turn
+            worst = max(worst, time.perf_counter() - start)
+            turns += 1
+        return turns, worst
+
+    turns, worst = asyncio.run(main())
+    total = sum(len(name) + 1 for name in names)
+    assert chunk <= 4096
+    # Between two of this task's turns the matcher ran one chunk: at most chunk bytes, or
+    # one name when a name alone is longer (here each name is a chunk: ~1 ms).
+    assert turns >= total // max(chunk, NAME_BYTES + 1), (turns, total)
+    print(f"{turns} turns over {total} bytes, worst wait {worst * 1000:.2f} ms")

@@ -13,7 +13,8 @@ keys come and go, as Redis guarantees.
 Each costs one round trip whatever the number of keys (the index is read whole,
 expired keys pruned in the same call), and matching a pattern costs the worker
 one step per byte of key names: it yields to other requests every
-``CHUNK_BYTES`` and is paid for from the learner's rate limit past 64 KiB.
+``TRYREDIS_MATCH_CHUNK_BYTES`` (about a millisecond) and is paid for from the
+learner's rate limit past 64 KiB.
 KEYS and SCAN replies count against ``TRYREDIS_REPLY_MAX_BYTES`` and the
 request's ``TRYREDIS_REQUEST_REPLY_MAX_BYTES`` like any reply, measured on the
 matched names before the reply is formatted.
@@ -32,9 +33,6 @@ from tryredis.repl.glob import Glob, compile_glob
 from tryredis.repl.replysize import BASE, item_bytes
 from tryredis.repl.runner import Meter
 from tryredis.wire import ErrorReply, Reply, Status
-
-CHUNK_BYTES = 16384
-"""Bytes of names matched between two yields to the event loop (about a millisecond)."""
 
 ULONG_MAX = 2**64 - 1
 SYNTAX_ERROR = ErrorReply(b"ERR syntax error")
@@ -76,16 +74,18 @@ def _parse_long(raw: bytes) -> int | None:
     return value
 
 
-async def matching(glob: Glob, names: Iterable[bytes]) -> list[bytes]:
-    """The names that match, yielding to other requests every ``CHUNK_BYTES``."""
+async def matching(glob: Glob, names: Iterable[bytes], chunk_bytes: int) -> list[bytes]:
+    """The names that match, yielding to other requests between chunks of at most
+    ``chunk_bytes`` of them (or one name, when a name alone is longer)."""
     found, done = [], 0
     for name in names:
-        if glob.matches(name):
-            found.append(name)
-        done += Glob.cost(name)
-        if done >= CHUNK_BYTES:
+        cost = Glob.cost(name)
+        if done and done + cost > chunk_bytes:
             done = 0
             await asyncio.sleep(0)
+        if glob.matches(name):
+            found.append(name)
+        done += cost
     return found
 
 
@@ -115,7 +115,7 @@ class Emulated:
         if pattern is None or pattern == b"*":
             return list(names)
         await self.meter.pay(names_bytes(names), f"matching a pattern over {len(names)} key names")
-        return await matching(compile_glob(pattern), names)
+        return await matching(compile_glob(pattern), names, self.limits.match_chunk_bytes)
 
     async def run(self, name: str, args: Sequence[bytes]) -> Reply:
         """Answer one emulated command (``name`` is the table's lowercase name).
@@ -210,7 +210,8 @@ async def filter_scan(reply: Reply, pattern: bytes, width: int, meter: Meter) ->
         return reply
     names = [item for item in items[::width] if isinstance(item, bytes)]
     await meter.pay(names_bytes(names), f"matching a pattern over {len(names)} elements")
-    keep = set(await matching(compile_glob(pattern), names))
+    chunk = meter.context.limits.match_chunk_bytes
+    keep = set(await matching(compile_glob(pattern), names, chunk))
     kept: list[Reply] = []
     for start in range(0, len(items), width):
         if items[start] in keep:

@@ -24,6 +24,7 @@ class Limits:
     sandbox_max_bytes: int = 1048576
     reply_max_items: int = 1000
     pattern_max_bytes: int = 128
+    match_chunk_bytes: int = 4096
     block_max_seconds: float = 10.0
     multi_max_commands: int = 50
     multi_max_bytes: int = 65536
