@@ -9,7 +9,6 @@ yields to other requests, and is paid for from the attacker's rate limit.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 import statistics
@@ -20,8 +19,6 @@ import pytest
 
 from tests.abuse.live_site import Browser, LoopLag, Prober, live_app
 from tests.support.redis_servers import RedisServer
-from tryredis.repl.emulated import matching
-from tryredis.repl.glob import compile_glob
 from tryredis.settings import Settings
 
 KEYS = 254
@@ -106,31 +103,3 @@ def test_other_learners_stay_fast_while_patterns_run(site: str, attacker: Browse
     # d9807e8. Measured: p50 2.9 -> 9.7 ms, max 7.6 -> 23 ms on an idle machine.
     assert during_p50 < 5 * base_p50 + 0.02
     assert max(during) < max(baseline) + 0.25
-
-
-def test_matching_lets_others_run_about_every_millisecond() -> None:
-    # bench/abuse.py on 7edc240: the glob attacker's requests took ~100 ms of the worker
-    # each, in chunks of 16 KiB of names, 3 to 4.5 ms each on an idle machine and up to
-    # 10 ms on the busy one; an honest command's five to eleven awaits each waited behind
-    # one (p99 70 ms against 13.5 alone). The default is 4 KiB (0.8 to 1.1 ms here).
-    chunk = Settings().match_chunk_bytes
-    names = [f"{i:03d}".encode() + b"a" * (NAME_BYTES - 3) for i in range(KEYS)]
-    glob = compile_glob(EVIL.encode())
-
-    async def main() -> tuple[int, float]:
-        turns, worst = 0, 0.0
-        matched = asyncio.ensure_future(matching(glob, names, chunk))
-        while not matched.done():
-            start = time.perf_counter()
-            await asyncio.sleep(0)  # queued behind each chunk in turn
-            worst = max(worst, time.perf_counter() - start)
-            turns += 1
-        return turns, worst
-
-    turns, worst = asyncio.run(main())
-    total = sum(len(name) + 1 for name in names)
-    assert chunk <= 4096
-    # Between two of this task's turns the matcher ran one chunk: at most chunk bytes, or
-    # one name when a name alone is longer (here each name is a chunk: ~1 ms).
-    assert turns >= total // max(chunk, NAME_BYTES + 1), (turns, total)
-    print(f"{turns} turns over {total} bytes, worst wait {worst * 1000:.2f} ms")

@@ -7,6 +7,8 @@ and string, and both must agree with ``KEYS`` on a real server.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.redis_servers import RedisServer, running_redis
+from tryredis.repl.emulated import matching
 from tryredis.repl.glob import Glob, compile_glob, glob_match
+from tryredis.settings import Settings
 
 _STAR, _QUESTION, _OPEN, _CLOSE, _CARET, _BACKSLASH, _DASH = b"*?[]^\\-"
 
@@ -150,3 +154,32 @@ def test_matching_costs_one_step_per_byte_whatever_the_pattern() -> None:
     glob = compile_glob(evil)
     assert isinstance(glob, Glob) and not glob.matches(name)
     assert Glob.cost(name) == 4097
+
+
+def test_matching_lets_others_run_about_every_millisecond() -> None:
+    # bench/abuse.py on 7edc240: the glob attacker's requests took ~100 ms of the worker
+    # each, in chunks of 16 KiB of names, 3 to 4.5 ms each on an idle machine and up to
+    # 10 ms on the busy one; an honest command's five to eleven awaits each waited behind
+    # one (p99 70 ms against 13.5 alone). The default is 4 KiB (0.8 to 1.1 ms here).
+    chunk = Settings().match_chunk_bytes
+    keys, name_bytes = 254, 4000  # tests/abuse/test_cpu.py's sandbox of long names
+    names = [f"{i:03d}".encode() + b"a" * (name_bytes - 3) for i in range(keys)]
+    glob = compile_glob((("*[a-z[][^a]" * 10)[:128]).encode())
+
+    async def main() -> tuple[int, float]:
+        turns, worst = 0, 0.0
+        matched = asyncio.ensure_future(matching(glob, names, chunk))
+        while not matched.done():
+            start = time.perf_counter()
+            await asyncio.sleep(0)  # queued behind each chunk in turn
+            worst = max(worst, time.perf_counter() - start)
+            turns += 1
+        return turns, worst
+
+    turns, worst = asyncio.run(main())
+    total = sum(len(name) + 1 for name in names)
+    assert chunk <= 4096
+    # Between two of this task's turns the matcher ran one chunk: at most chunk bytes, or
+    # one name when a name alone is longer (here each name is a chunk: ~1 ms).
+    assert turns >= total // max(chunk, name_bytes + 1), (turns, total)
+    print(f"{turns} turns over {total} bytes, worst wait {worst * 1000:.2f} ms")
