@@ -228,11 +228,7 @@ class Executor:
             return await self.pool.get_connection()
         except RedisConnectionError as error:
             if "No connection available" in str(error):
-                raise ExecutorError(
-                    "The server is busy (every Redis connection is in use); try again.",
-                    maybe_ran=False,
-                    busy=True,
-                ) from None
+                raise busy_error() from None
             raise ExecutorError(_lost(error), maybe_ran=False) from None
         except (TimeoutError, RedisError, OSError) as error:
             raise ExecutorError(_lost(error), maybe_ran=False) from None
@@ -240,6 +236,15 @@ class Executor:
     async def close(self) -> None:
         """Close every connection."""
         await self.pool.disconnect()
+
+
+def busy_error() -> ExecutorError:
+    """What a caller learns when no connection freed up within the pool's wait."""
+    return ExecutorError(
+        "The server is busy (every Redis connection is in use); try again.",
+        maybe_ran=False,
+        busy=True,
+    )
 
 
 def _lost(error: Exception) -> str:
