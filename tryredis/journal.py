@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from tryredis.keys import Keys
 from tryredis.sessions import SiteRedis
-from tryredis.wire import Command, ErrorReply, Executor
+from tryredis.wire import Coalescer, Command, ErrorReply
 
 LINE_CHARS = 300
 OUTPUT_CHARS = 300
@@ -74,7 +74,7 @@ class Journal:
         size: int,
         ttl_ms: int,
         paused: Callable[[], bool] = lambda: False,
-        fast: Executor | None = None,
+        fast: Coalescer | None = None,
     ) -> None:
         self.redis = redis
         self.keys = keys

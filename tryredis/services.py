@@ -26,7 +26,15 @@ from tryredis.sessions import SessionStore, SiteRedis, Touch
 from tryredis.settings import Settings
 from tryredis.startup import MIN_REDIS, StartupError, redis_version
 from tryredis.turns import Turns
-from tryredis.wire import ClusterNodes, Executor, PoolSizes, Router, SingleNode, make_pool
+from tryredis.wire import (
+    ClusterNodes,
+    Coalescer,
+    Executor,
+    PoolSizes,
+    Router,
+    SingleNode,
+    make_pool,
+)
 
 log = logging.getLogger("tryredis")
 
@@ -105,17 +113,20 @@ class Services:
             else await _shared_secret(site, keys)
         )
         router = await _router(settings)
-        # The per-request session touch takes the raw path (one round trip, no
-        # redis-py pipeline); a Cluster needs redis-py's routing instead.
+        # The per-request session touch and journal record take the raw path (one
+        # round trip each, shared with concurrent requests'); a Cluster needs
+        # redis-py's routing instead.
         fast = (
             None
             if settings.redis_cluster
-            else Executor(
-                make_pool(
-                    settings.redis_url,
-                    size=settings.sandbox_pool_size,
-                    socket_timeout=2.0,
-                    wait=settings.pool_wait_seconds,
+            else Coalescer(
+                Executor(
+                    make_pool(
+                        settings.redis_url,
+                        size=settings.sandbox_pool_size,
+                        socket_timeout=2.0,
+                        wait=settings.pool_wait_seconds,
+                    )
                 )
             )
         )

@@ -26,7 +26,7 @@ from tryredis.capacity import MemoryGauge
 from tryredis.keys import Keys
 from tryredis.repl import Hold, TransactionState, Usage
 from tryredis.settings import Settings
-from tryredis.wire import Command, ErrorReply, Executor, Reply
+from tryredis.wire import Coalescer, Command, ErrorReply, Reply
 
 SiteRedis = Redis | RedisCluster
 QUEUED_BYTES = "qb"  # session field: bytes of the commands in the MULTI queue
@@ -74,7 +74,7 @@ class SessionStore:
         redis: SiteRedis,
         keys: Keys,
         settings: Settings,
-        fast: Executor | None = None,
+        fast: Coalescer | None = None,
         gauge: MemoryGauge | None = None,
     ) -> None:
         self.redis = redis

@@ -4,6 +4,7 @@ The sandbox engine and the session store both use it; nothing here knows about
 learners, limits or HTTP.
 """
 
+from tryredis.wire.coalesce import Coalescer
 from tryredis.wire.pool import Executor, ExecutorError, Held, Pool, RawConnection, make_pool
 from tryredis.wire.protocol import (
     Command,
@@ -17,7 +18,7 @@ from tryredis.wire.replies import ErrorReply, Reply, Status
 from tryredis.wire.router import ClusterNodes, PoolSizes, Router, SingleNode
 
 __all__ = [
-    "ClusterNodes", "Command", "ErrorReply", "Executor", "ExecutorError", "Held", "Pool",
-    "PoolSizes", "RawConnection", "Reply", "ReplyStream", "ReplyTooLarge", "Router",
+    "ClusterNodes", "Coalescer", "Command", "ErrorReply", "Executor", "ExecutorError", "Held",
+    "Pool", "PoolSizes", "RawConnection", "Reply", "ReplyStream", "ReplyTooLarge", "Router",
     "SingleNode", "Status", "make_pool", "pack", "parse_reply", "read_replies",
 ]  # fmt: skip

@@ -1,0 +1,124 @@
+"""The coalescer: concurrent callers' batches share round trips, each gets its own replies."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.support.redis_servers import RedisServer
+from tryredis.wire import Coalescer, ErrorReply, Executor, ExecutorError, make_pool
+
+ON_SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
+
+
+def coalescer(server: RedisServer, *, flushes: int = 1, wait: float = 2.0) -> Coalescer:
+    """A coalescer on a small pool of the test's own server."""
+    return Coalescer(
+        Executor(make_pool(server.url, size=4, socket_timeout=5, wait=wait)), flushes=flushes
+    )
+
+
+@ON_SESSION_LOOP
+async def test_concurrent_batches_share_round_trips_and_keep_their_own_replies(
+    redis_server: RedisServer,
+) -> None:
+    front = coalescer(redis_server)
+    prefix = f"test:coalesce:{secrets.token_hex(4)}:"
+
+    async def caller(number: int) -> list[object]:
+        key = f"{prefix}{number}"
+        # An error reply in the middle of a batch stays that batch's own.
+        replies = await front.run([("SET", key, number), ("INCR", key, "x"), ("INCR", key)])
+        return list(replies)
+
+    try:
+        results = await asyncio.gather(*(caller(n) for n in range(60)))
+        for number, (set_reply, wrong, incremented) in enumerate(results):
+            assert set_reply == b"OK"
+            assert isinstance(wrong, ErrorReply) and wrong.startswith(b"ERR wrong number")
+            assert incremented == number + 1
+        # 60 batches, one round trip on the wire at a time: the first went alone and the
+        # others were queued behind it, so far fewer round trips than batches.
+        assert front.round_trips <= 10, front.round_trips
+        await front.run([("DEL", *(f"{prefix}{n}" for n in range(60)))])
+    finally:
+        await front.close()
+
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=st.lists(st.integers(1, 40), min_size=1, max_size=30))
+def test_any_mix_of_batch_sizes_gets_each_batch_its_replies(
+    redis_server: RedisServer, sizes: list[int]
+) -> None:
+    async def run() -> None:
+        front = coalescer(redis_server, flushes=2)
+        try:
+            answers = await asyncio.gather(
+                *(
+                    front.run([("ECHO", f"{i}:{j}") for j in range(size)])
+                    for i, size in enumerate(sizes)
+                )
+            )
+        finally:
+            await front.close()
+        for i, (size, replies) in enumerate(zip(sizes, answers, strict=True)):
+            assert replies == [f"{i}:{j}".encode() for j in range(size)]
+
+    asyncio.run(run())
+
+
+@ON_SESSION_LOOP
+async def test_a_cancelled_callers_queued_batch_is_never_sent(redis_server: RedisServer) -> None:
+    front = coalescer(redis_server)
+    key = f"test:coalesce:{secrets.token_hex(4)}"
+    try:
+        # The one round trip allowed is held by a blocking pop, so the INCR queues.
+        holder = asyncio.create_task(front.run([("BLPOP", f"{key}:none", "0.3")]))
+        await asyncio.sleep(0)
+        queued = asyncio.create_task(front.run([("INCR", key)]))
+        await asyncio.sleep(0)
+        queued.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+        assert await holder == [None]
+        assert await front.run([("EXISTS", key)]) == [0]
+    finally:
+        await front.close()
+
+
+@ON_SESSION_LOOP
+async def test_a_batch_queued_longer_than_the_pool_wait_is_told_busy(
+    redis_server: RedisServer,
+) -> None:
+    front = coalescer(redis_server, wait=0.05)
+    key = f"test:coalesce:{secrets.token_hex(4)}"
+    try:
+        holder = asyncio.create_task(front.run([("BLPOP", f"{key}:none", "0.3")]))
+        await asyncio.sleep(0)
+        with pytest.raises(ExecutorError) as refused:
+            await front.run([("INCR", key)])
+        assert refused.value.busy and not refused.value.maybe_ran
+        assert await holder == [None]
+        assert await front.run([("EXISTS", key)]) == [0]  # the refused batch never ran
+    finally:
+        await front.close()
+
+
+@ON_SESSION_LOOP
+async def test_a_lost_connection_fails_every_batch_of_its_flush(fresh_redis: RedisServer) -> None:
+    front = coalescer(fresh_redis)
+    try:
+        holder = asyncio.create_task(front.run([("BLPOP", "test:none", "5")]))
+        await asyncio.sleep(0)
+        queued = [asyncio.create_task(front.run([("PING",)])) for _ in range(3)]
+        await asyncio.sleep(0)
+        fresh_redis.stop()  # the server goes away under the round trip on the wire
+        for task in (holder, *queued):
+            with pytest.raises(ExecutorError):
+                await task
+    finally:
+        await front.close()
