@@ -7,9 +7,13 @@ concurrent connections. Each connection stands for one learner: the wrk script
 rotates through one bearer token per connection. The per-learner rate limit is
 raised for the run (this measures capacity, not the limiter).
 
-    uv run python bench/repl.py [--seconds 10] [--record]
+    uv run python bench/repl.py [--seconds 10] [--record] [--baseline ../main]
 
-Needs ``wrk`` (``apt install wrk``). ``--record`` appends the table to bench/RESULTS.md.
+``--baseline`` serves another checkout's REPL (say, main before a change) beside
+this one, in the same interleaved rounds. Besides requests per second, each row
+gives the web server's CPU time per request, which a busy shared VM disturbs
+less than throughput. Needs ``wrk`` (``apt install wrk``). ``--record`` appends the
+table to bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class Measurement:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us: float  # the web server's CPU time per request (user + system)
 
 
 def free_port() -> int:
@@ -75,15 +80,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn(app: str, port: int, env: dict[str, str], cpu: str) -> Iterator[str]:
-    """Serve ``app`` with uvicorn (1 worker, no access log) pinned to ``cpu``."""
+def uvicorn(
+    app: str, port: int, env: dict[str, str], cpu: str, source: Path = ROOT
+) -> Iterator[tuple[str, int]]:
+    """Serve ``app`` (imported from ``source``) with uvicorn, 1 worker, no access log, pinned
+    to ``cpu``: (url, pid)."""
     command = [
         sys.executable, "-m", "uvicorn", app, "--port", str(port),
         "--no-access-log", "--log-level", "warning", "--workers", "1",
     ]  # fmt: skip
     if shutil.which("taskset"):
         command = ["taskset", "-c", cpu, *command]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    process = subprocess.Popen(command, env=env, cwd=source)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -97,10 +105,16 @@ def uvicorn(app: str, port: int, env: dict[str, str], cpu: str) -> Iterator[str]
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"{app} did not start") from None
                 time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def post(url: str, body: dict[str, object], token: str = "") -> dict[str, object]:
@@ -149,8 +163,12 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def measure(seconds: int, rounds: int) -> list[Measurement]:
-    """Run every target at every concurrency; return the measurements."""
+def measure(seconds: int, rounds: int, baseline: Path | None = None) -> list[Measurement]:
+    """Run every target at every concurrency; return the measurements.
+
+    ``baseline``: another checkout of tryredis (say, main) whose REPL is served beside
+    this one's and measured in the same rounds, so that a change is weighed in one run.
+    """
     settings = Settings.from_env({})
     results: list[Measurement] = []
     with EmbeddedRedis(settings, sandbox_command_names()) as redis_server:
@@ -169,10 +187,18 @@ def measure(seconds: int, rounds: int) -> list[Measurement]:
             "TRYREDIS_SESSIONS_PER_IP_HOUR": "1000000",
             "BENCH_REDIS_URL": redis_server.site_url,
         }
-        with (
-            uvicorn("tryredis.asgi:app", free_port(), env, "0") as site,
-            uvicorn("bench.ceiling:app", free_port(), env, "0") as ceiling,
-        ):
+        with contextlib.ExitStack() as stack:
+            site, site_pid = stack.enter_context(
+                uvicorn("tryredis.asgi:app", free_port(), env, "0")
+            )
+            ceiling, ceiling_pid = stack.enter_context(
+                uvicorn("bench.ceiling:app", free_port(), env, "0")
+            )
+            old = None
+            if baseline is not None:
+                old = stack.enter_context(
+                    uvicorn("tryredis.asgi:app", free_port(), env, "0", baseline)
+                )
             tokens = [str(post(site + "/api/v1/sessions", {})["token"]) for _ in range(64)]
             for token in tokens:
                 post(site + "/api/v1/run", {"lines": ["SET k hello", "SET n 0"]}, token)
@@ -180,34 +206,41 @@ def measure(seconds: int, rounds: int) -> list[Measurement]:
 
             redis.Redis.from_url(redis_server.site_url).set("tryredis:bench", "hello")
             targets = [
-                ("ceiling: one Redis GET", ceiling, "/ceiling", ['{"key":"tryredis:bench"}']),
-                ("REPL: GET k", site, "/api/v1/run", ['{"line":"GET k"}']),
-                ("REPL: INCR n", site, "/api/v1/run", ['{"line":"INCR n"}']),
-            ]
-            for _, url, path, body in targets:
+                ("ceiling: one Redis GET", ceiling, ceiling_pid, "/ceiling",
+                 ['{"key":"tryredis:bench"}']),
+                ("REPL: GET k", site, site_pid, "/api/v1/run", ['{"line":"GET k"}']),
+                ("REPL: INCR n", site, site_pid, "/api/v1/run", ['{"line":"INCR n"}']),
+            ]  # fmt: skip
+            if old is not None:  # the two sites share one Redis, so one token serves both
+                targets.append(
+                    ("baseline REPL: INCR n", old[0], old[1], "/api/v1/run", ['{"line":"INCR n"}'])
+                )
+            for _, url, _, path, body in targets:
                 wrk(url, path, tokens, body * 64, 4, 2, "1")  # warm up
             # Interleaved rounds, best of each: a noisy neighbour on a shared VM then
             # costs every target alike instead of whichever ran at that moment.
             best: dict[tuple[str, int], Measurement] = {}
             for round_number in range(rounds):
                 for connections in CONCURRENCY:
-                    for name, url, path, body in targets:
+                    for name, url, pid, path, body in targets:
+                        before = cpu_seconds(pid)
                         rps, p50, p99, errors = wrk(
                             url, path, tokens[:connections], body * connections, connections,
                             seconds, "1",
                         )  # fmt: skip
+                        cpu_us = (cpu_seconds(pid) - before) / max(rps * seconds, 1) * 1e6
                         print(
                             f"round {round_number + 1}: {name:24} c={connections:<3} "
                             f"{rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
-                            f"errors {errors}",
+                            f"errors {errors}  worker CPU {cpu_us:5.0f} µs/request",
                             flush=True,
                         )
                         kept = best.get((name, connections))
                         if kept is None or rps > kept.requests_per_second:
                             best[(name, connections)] = Measurement(
-                                name, connections, rps, p50, p99, errors
+                                name, connections, rps, p50, p99, errors, cpu_us
                             )
-            for name, _, _, _ in targets:
+            for name, *_ in targets:
                 results += [best[(name, c)] for c in CONCURRENCY]
     return results
 
@@ -216,14 +249,15 @@ def table(results: list[Measurement]) -> str:
     """The results as a Markdown table, with each REPL row's share of the ceiling."""
     ceiling = {m.connections: m.requests_per_second for m in results if m.target.startswith("ceil")}
     rows = [
-        "| target | learners | req/s | share of ceiling | p50 ms | p99 ms | non-2xx |",
-        "|---|---|---|---|---|---|---|",
+        "| target | learners | req/s | share of ceiling | p50 ms | p99 ms | non-2xx "
+        "| worker CPU µs/request |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for m in results:
         share = m.requests_per_second / ceiling[m.connections] if ceiling.get(m.connections) else 0
         rows.append(
             f"| {m.target} | {m.connections} | {m.requests_per_second:.0f} | "
-            f"{share:.0%} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.errors} |"
+            f"{share:.0%} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.errors} | {m.cpu_us:.0f} |"
         )
     return "\n".join(rows)
 
@@ -254,12 +288,17 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2, help="interleaved runs; best kept")
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    parser.add_argument(
+        "--baseline", type=Path, help="another tryredis checkout to measure beside this one"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed (apt install wrk)", file=sys.stderr)
         return 2
-    results = measure(args.seconds, args.rounds)
+    results = measure(args.seconds, args.rounds, args.baseline)
     command = f"bench/repl.py --seconds {args.seconds} --rounds {args.rounds}"
+    if args.baseline:
+        command += f" --baseline {args.baseline}"
     report = (
         f"### {time.strftime('%Y-%m-%d')}: `{command}`\n\n"
         f"Machine: {machine()}.\n\n{table(results)}\n"
