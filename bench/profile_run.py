@@ -141,9 +141,9 @@ def stand_ins(parts: set[str]) -> Iterator[None]:
         return await run(self, commands, max_bytes)
 
     if "touch" in parts:
-        SessionStore.touch = remembered_touch  # type: ignore[method-assign]
+        SessionStore.touch = remembered_touch  # type: ignore[method-assign,assignment]
     if "journal" in parts:
-        Journal.record = no_record  # type: ignore[method-assign]
+        Journal.record = no_record  # type: ignore[method-assign,assignment]
     if "command" in parts:
         Executor.run = pong  # type: ignore[method-assign]
     try:
