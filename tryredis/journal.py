@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from tryredis.keys import Keys
 from tryredis.sessions import SiteRedis
-from tryredis.wire import Coalescer, Command, ErrorReply
+from tryredis.wire import Coalescer, Command, ErrorReply, is_noscript
 
 LINE_CHARS = 300
 OUTPUT_CHARS = 300
@@ -107,7 +107,7 @@ class Journal:
             return
         command: Command = (b"EVALSHA", RECORD_SHA, b"2", *keys, *args)
         (reply,) = await self.fast.run([command])
-        if isinstance(reply, ErrorReply) and reply.startswith(b"NOSCRIPT"):
+        if is_noscript(reply):
             await self.fast.run([(b"SCRIPT", b"LOAD", RECORD)])  # Redis restarted: load it
             (reply,) = await self.fast.run([command])
         if isinstance(reply, ErrorReply):

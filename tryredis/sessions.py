@@ -26,7 +26,7 @@ from tryredis.capacity import MemoryGauge
 from tryredis.keys import Keys
 from tryredis.repl import Hold, TransactionState, Usage
 from tryredis.settings import Settings
-from tryredis.wire import Coalescer, Command, ErrorReply, Reply
+from tryredis.wire import Coalescer, Command, ErrorReply, is_noscript
 
 SiteRedis = Redis | RedisCluster
 QUEUED_BYTES = "qb"  # session field: bytes of the commands in the MULTI queue
@@ -35,10 +35,6 @@ ProgressHook = Callable[[str, str, list[str], int], Awaitable[None]]
 
 def _arg(value: float) -> bytes:
     return (str(int(value)) if float(value).is_integer() else repr(float(value))).encode()
-
-
-def _noscript(reply: Reply) -> bool:
-    return isinstance(reply, ErrorReply) and reply.startswith(b"NOSCRIPT")
 
 
 @dataclass(frozen=True)
@@ -150,7 +146,7 @@ class SessionStore:
             learner_id,
         )  # fmt: skip
         (reply,) = await self.fast.run([command])
-        if _noscript(reply):  # a restarted Redis forgot the script: load it, run again
+        if is_noscript(reply):  # a restarted Redis forgot the script: load it, run again
             await self.fast.run([(b"SCRIPT", b"LOAD", buckets.TOUCH)])
             (reply,) = await self.fast.run([command])
         if isinstance(reply, ErrorReply) or not isinstance(reply, list):

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from tryredis.repl.namespace import Namespace
-from tryredis.wire import Command, ErrorReply, Executor, Reply
+from tryredis.wire import Command, Executor, Reply, is_noscript
 
 # Run as the sandbox's Redis user, so its key and command rules apply inside.
 # KEYS: index, totals, expiries, dirty. ARGV: the namespace prefix, then names.
@@ -219,7 +219,7 @@ class KeyIndex:
     async def run_script(self, commands: Sequence[Command]) -> list[Reply]:
         """Run commands, loading the index scripts if Redis forgot them (a restart)."""
         replies = await self.executor.run(commands)
-        if any(_noscript(reply) for reply in replies):
+        if any(is_noscript(reply) for reply in replies):
             await self.load_scripts()
             replies = await self.executor.run(commands)
         return replies
@@ -263,7 +263,3 @@ class KeyIndex:
         command = (b"EVALSHA", SCRIPTS["flush"][1], b"4", *self.keys, self.namespace.prefix)
         (reply,) = await self.run_script([command])
         return reply if isinstance(reply, int) else 0
-
-
-def _noscript(reply: Reply) -> bool:
-    return isinstance(reply, ErrorReply) and reply.startswith(b"NOSCRIPT")

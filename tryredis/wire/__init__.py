@@ -14,11 +14,11 @@ from tryredis.wire.protocol import (
     parse_reply,
     read_replies,
 )
-from tryredis.wire.replies import ErrorReply, Reply, Status
+from tryredis.wire.replies import ErrorReply, Reply, Status, is_noscript
 from tryredis.wire.router import ClusterNodes, PoolSizes, Router, SingleNode
 
 __all__ = [
     "ClusterNodes", "Coalescer", "Command", "ErrorReply", "Executor", "ExecutorError", "Held",
     "Pool", "PoolSizes", "RawConnection", "Reply", "ReplyStream", "ReplyTooLarge", "Router",
-    "SingleNode", "Status", "make_pool", "pack", "parse_reply", "read_replies",
+    "SingleNode", "Status", "is_noscript", "make_pool", "pack", "parse_reply", "read_replies",
 ]  # fmt: skip

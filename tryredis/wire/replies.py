@@ -34,3 +34,8 @@ class ErrorReply(bytes):
 
 Reply: TypeAlias = "int | bytes | list[Reply] | None"
 """Any RESP2 reply (``Status`` and ``ErrorReply`` are ``bytes`` subclasses)."""
+
+
+def is_noscript(reply: Reply) -> bool:
+    """Whether ``reply`` is Redis's NOSCRIPT error: the script cache lost the script (a restart)."""
+    return isinstance(reply, ErrorReply) and reply.startswith(b"NOSCRIPT")
