@@ -1,4 +1,4 @@
-"""Regenerate the README's settings table and .env.example from tryredis/settings.py FIELDS.
+"""Regenerate the README's settings table and .env.example from tryredis/settings/fields.py FIELDS.
 
 Run ``uv run python tools/settings_docs.py`` after adding or changing a setting;
 tests/test_settings.py checks that both files agree with FIELDS.
