@@ -15,7 +15,8 @@ the sandbox's totals, which bound every key at once (a key holds at most what
 the whole sandbox holds), so most commands of most learners are checked with no
 Redis round trip at all. When a loose bound would refuse, the engine reads the
 exact entries of the command's keys (one HMGET) and checks again: a refusal is
-always computed from exact sizes.
+always computed from exact sizes. Whether a bound passes a limit, and the message
+that says so, is ``refusals.py``.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tryredis.repl.keyindex import Entry, Usage
-from tryredis.repl.limits import Limits, setting_name
+from tryredis.repl.limits import Limits
 from tryredis.repl.replysize import argument_bytes, item_bytes, shape
-from tryredis.repl.spec import Analysis, ElementCap, LcsCap, Refusal, StoreCap, StringCap
+from tryredis.repl.spec import Analysis, ElementCap, LcsCap, StoreCap
 
 REDIS_ELEMENTS_PER_MS = 2_000
 """Elements Redis handles per millisecond in the slowest of its O(N) commands (a
@@ -73,6 +74,11 @@ class View:
         """Whether the entries of the command's keys are known."""
         return self.entries is not None
 
+    def entry(self, name: bytes) -> Entry | None:
+        """The exact entry of key ``name`` (None: no such key); only on an exact view."""
+        assert self.entries is not None
+        return self.entries.get(name)
+
 
 @dataclass(frozen=True)
 class Bounds:
@@ -83,11 +89,6 @@ class Bounds:
     growth: int
     new_keys: int
     added: int  # elements it may add
-
-
-def _entry(view: View, name: bytes) -> Entry | None:
-    assert view.entries is not None
-    return view.entries.get(name)
 
 
 def _whole_reply(entry: Entry | None, limits: Limits) -> int:
@@ -132,13 +133,13 @@ def reply_bound(analysis: Analysis, args: Sequence[bytes], limits: Limits, view:
     if reply.repeats and reply.items is not None:  # SRANDMEMBER k -N: N copies of elements
         biggest = limits.line_max_bytes
         if view.exact:
-            biggest = max((e.size for e in map(lambda n: _entry(view, n), names) if e), default=0)
+            biggest = max((e.size for e in map(view.entry, names) if e), default=0)
         return total + len(names) * reply.items * item_bytes(min(biggest, limits.line_max_bytes),
                                                              reply.pairs)  # fmt: skip
     capped = reply.items * item if reply.items is not None else None
     if view.exact:
         for name in names:
-            whole = _whole_reply(_entry(view, name), limits)
+            whole = _whole_reply(view.entry(name), limits)
             total += whole if capped is None else min(whole, capped)
         return total
     most = max(Counter(names).values(), default=0) * _loose_reply(view.usage, limits)
@@ -152,12 +153,12 @@ def work_bound(analysis: Analysis, args: Sequence[bytes], limits: Limits, view: 
         return len(args)
     names = [args[k.index] for k in analysis.keys]
     if view.exact:
-        work = sum(_work(_entry(view, name)) for name in names)
+        work = sum(_work(view.entry(name)) for name in names)
     else:
         work = max(Counter(names).values(), default=0) * _loose_work(view.usage)
     for probe in analysis.probes:
         if isinstance(probe, LcsCap) and view.exact:
-            a, b = _entry(view, args[probe.a]), _entry(view, args[probe.b])
+            a, b = view.entry(args[probe.a]), view.entry(args[probe.b])
             cells = ((a.elements if a else 0) + 1) * ((b.elements if b else 0) + 1)
             work = max(work, cells // LCS_CELLS_PER_ELEMENT)
         elif isinstance(probe, LcsCap):  # each string is at most what the sandbox holds
@@ -190,7 +191,7 @@ def growth_bound(analysis: Analysis, args: Sequence[bytes], limits: Limits, view
         return HLL_DENSE + KEY_OVERHEAD
     if name in _STRINGS:
         target = _string_target(name, args, limits)
-        current = _entry(view, writes[0]) if view.exact else None
+        current = view.entry(writes[0]) if view.exact else None
         if name == "append":
             length = current.elements if current else (0 if view.exact else view.usage.size)
             target = length + len(args[2])
@@ -200,7 +201,7 @@ def growth_bound(analysis: Analysis, args: Sequence[bytes], limits: Limits, view
     store = any(isinstance(p, StoreCap) for p in analysis.probes) or name in _COPIES
     if store or name == "bitop":
         if view.exact:
-            held = [e for e in (_entry(view, s) for s in sources) if e]
+            held = [e for e in (view.entry(s) for s in sources) if e]
             copied = sum(e.size + CONVERSION * e.elements for e in held)
         else:
             copied = len(sources) * (view.usage.size + CONVERSION * view.usage.elements)
@@ -211,7 +212,7 @@ def growth_bound(analysis: Analysis, args: Sequence[bytes], limits: Limits, view
         entries = (
             view.usage.elements
             if not view.exact
-            else sum(e.elements for e in (_entry(view, n) for n in writes) if e)
+            else sum(e.elements for e in (view.entry(n) for n in writes) if e)
         )
         return 96 * (entries + 1) + KEY_OVERHEAD
     growth = 2 * sum(len(a) for a in args) + ELEMENT_OVERHEAD * len(args)
@@ -220,7 +221,7 @@ def growth_bound(analysis: Analysis, args: Sequence[bytes], limits: Limits, view
         growth += STREAM_NODE
     for written in writes:  # a small encoding may convert to a large one
         if view.exact:
-            entry = _entry(view, written)
+            entry = view.entry(written)
             if entry and entry.kind in (b"set", b"hash", b"zset"):
                 growth += CONVERSION * min(entry.elements + len(args), SMALL_ENCODING_MAX)
         else:
@@ -235,7 +236,7 @@ def new_keys(analysis: Analysis, args: Sequence[bytes], view: View) -> int:
     writes = analysis.written(args)
     if not view.exact:
         return len(writes)
-    return sum(1 for name in writes if _entry(view, name) is None and name not in view.changed)
+    return sum(1 for name in writes if view.entry(name) is None and name not in view.changed)
 
 
 def bounds(analysis: Analysis, args: Sequence[bytes], limits: Limits, view: View) -> Bounds:
@@ -248,115 +249,3 @@ def bounds(analysis: Analysis, args: Sequence[bytes], limits: Limits, view: View
         new_keys=new_keys(analysis, args, view),
         added=added,
     )
-
-
-def work_limit(limits: Limits) -> int:
-    """The elements one command may touch: its Redis time at the calibrated rate."""
-    return int(limits.command_max_ms * REDIS_ELEMENTS_PER_MS)
-
-
-def reply_refusal(name: str, reply: int, limits: Limits, reply_left: int) -> Refusal | None:
-    """The refusal for a reply of ``reply`` bytes (a bound or exact), or None if it fits."""
-    if reply > limits.reply_max_bytes:
-        return Refusal(
-            f"{name} could answer up to {reply:,} bytes; the limit is "
-            f"{limits.reply_max_bytes:,} bytes per reply ({setting_name('reply_max_bytes')}): "
-            "read it in parts (a range, COUNT, or a SCAN)"
-        )
-    if reply > reply_left:
-        return Refusal(
-            f"{name} could answer up to {reply:,} bytes, more than the "
-            f"{max(reply_left, 0):,} left of this request's "
-            f"{limits.request_reply_max_bytes:,} ({setting_name('request_reply_max_bytes')}): "
-            "send it on its own"
-        )
-    return None
-
-
-def refusal(
-    analysis: Analysis,
-    args: Sequence[bytes],
-    limits: Limits,
-    view: View,
-    found: Bounds,
-    reply_left: int,
-) -> Refusal | None:
-    """The refusal for a command that could pass a limit, or None if it cannot."""
-    name = analysis.spec.display
-    refused = reply_refusal(name, found.reply, limits, reply_left)
-    if refused is not None:
-        return refused
-    if found.work > work_limit(limits):
-        return Refusal(
-            f"{name} could touch up to {found.work:,} elements, about "
-            f"{found.work / REDIS_ELEMENTS_PER_MS:.0f} ms of the shared Redis; a command may "
-            f"take {limits.command_max_ms:g} ms ({setting_name('command_max_ms')}): "
-            "work on fewer or smaller keys"
-        )
-    usage = view.usage
-    if usage.keys + found.new_keys > limits.sandbox_max_keys:
-        return Refusal(
-            f"the sandbox holds {usage.keys} keys; the limit is {limits.sandbox_max_keys} keys "
-            f"({setting_name('sandbox_max_keys')}): delete some keys or FLUSHALL"
-        )
-    if usage.size + found.growth > limits.sandbox_max_bytes:
-        return Refusal(
-            f"the sandbox uses {usage.size:,} bytes and {name} could add up to "
-            f"{found.growth:,}; the limit is {limits.sandbox_max_bytes:,} bytes "
-            f"({setting_name('sandbox_max_bytes')}): delete some keys or FLUSHALL"
-        )
-    return _probe_refusal(analysis, args, limits, view)
-
-
-def _length(view: View, name: bytes) -> int:
-    if not view.exact:  # a string is at most what the whole sandbox holds
-        return view.usage.size
-    entry = _entry(view, name)
-    return entry.elements if entry else 0
-
-
-def _elements(view: View, name: bytes) -> int:
-    if not view.exact:
-        return view.usage.elements
-    entry = _entry(view, name)
-    return entry.elements if entry and entry.kind != b"string" else 0
-
-
-def _probe_refusal(
-    analysis: Analysis, args: Sequence[bytes], limits: Limits, view: View
-) -> Refusal | None:
-    name = analysis.spec.display
-    cap = limits.key_max_elements
-    for probe in analysis.probes:
-        if isinstance(probe, ElementCap):
-            total = _elements(view, args[probe.key]) + probe.added
-            if total > cap:
-                return Refusal(
-                    f"{name} could make the key hold {total} elements; the limit is {cap} "
-                    f"elements per key ({setting_name('key_max_elements')})"
-                )
-        elif isinstance(probe, StoreCap):
-            sizes = [_elements(view, args[i]) for i in probe.sources]
-            if probe.combine == "sum":  # a key given twice adds nothing to a union
-                distinct = {args[i]: _elements(view, args[i]) for i in probe.sources}
-                bound = sum(distinct.values()) if view.exact else view.usage.elements
-            else:
-                bound = min(sizes, default=0) if probe.combine == "min" else sizes[0]
-            if bound > cap:
-                return Refusal(
-                    f"{name} could store up to {bound} elements in one key; the limit is {cap} "
-                    f"elements per key ({setting_name('key_max_elements')})"
-                )
-        elif isinstance(probe, StringCap):
-            total = _length(view, args[probe.key]) + probe.added
-            if total > limits.string_max_bytes:
-                return Refusal(
-                    f"{name} would make a string of {total} bytes; the limit is "
-                    f"{limits.string_max_bytes} bytes ({setting_name('string_max_bytes')})"
-                )
-    return None
-
-
-def needs_exact(refused: Refusal | None, view: View) -> bool:
-    """Whether a refusal came from loose totals, so exact entries could still allow it."""
-    return refused is not None and not view.exact

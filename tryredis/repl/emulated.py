@@ -28,8 +28,8 @@ import zlib
 from collections.abc import Iterable, Sequence
 
 from tryredis.repl.context import Context
-from tryredis.repl.cost import reply_refusal
 from tryredis.repl.glob import Glob, compile_glob
+from tryredis.repl.refusals import reply_refusal
 from tryredis.repl.replysize import BASE, item_bytes
 from tryredis.repl.runner import Meter
 from tryredis.wire import ErrorReply, Reply, Status

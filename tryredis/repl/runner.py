@@ -32,6 +32,7 @@ import tryredis.repl.cost as cost
 from tryredis.repl.context import Context
 from tryredis.repl.keyindex import Entry, Usage
 from tryredis.repl.limits import setting_name
+from tryredis.repl.refusals import refusal
 from tryredis.repl.spec import Analysis, Refusal
 from tryredis.wire import Command, ErrorReply, Reply
 
@@ -107,7 +108,7 @@ class Runner:
         reply_left = self.meter.reply_left
         for position, (analysis, args) in enumerate(plan):
             bounds = cost.bounds(analysis, args, limits, view)
-            refused = cost.refusal(analysis, args, limits, view, bounds, reply_left)
+            refused = refusal(analysis, args, limits, view, bounds, reply_left)
             if refused is not None:
                 return found, (position, refused)
             found.append(bounds)
