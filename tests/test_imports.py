@@ -13,7 +13,7 @@ from pathlib import Path
 from tryredis.settings import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "tryredis"
-SEALED = ("tryredis.repl", "tryredis.wire")
+SEALED = ("tryredis.repl", "tryredis.settings", "tryredis.wire")
 """Packages whose modules only their own package (and its unit tests) may import."""
 
 
