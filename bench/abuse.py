@@ -49,7 +49,8 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.classroom import free_port, wait_ready  # noqa: E402
+from bench.classroom import wait_ready  # noqa: E402
+from bench.helpers import free_port, pct  # noqa: E402
 from bench.redis_time import _url, bench_admin, embedded_style, machine  # noqa: E402
 from tryredis.settings import Settings  # noqa: E402
 
@@ -349,18 +350,13 @@ async def phase(base: str, admin: redis.Redis, honest_count: int, seconds: float
     return tally, watch, worst
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
-
-
 def summary(name: str, tally: Tally, watch: Watch, worst: tuple[float, str]) -> list[str]:
     lines = []
     for kind in ("command", "page", "check"):
         values = tally.latency[kind]
         lines.append(
-            f"| {name} | {kind} | {len(values)} | {pct(values, 0.5):.1f} | {pct(values, 0.99):.1f}"
-            f" | {tally.errors[kind]} |"
+            f"| {name} | {kind} | {len(values)} | {pct(values, 0.5, 0.0):.1f} | "
+            f"{pct(values, 0.99, 0.0):.1f} | {tally.errors[kind]} |"
         )
     mem = f"{watch.used_max / 2**20:.1f} of {watch.maxmemory / 2**20:.0f} MiB"
     lines.append(
@@ -447,8 +443,8 @@ def bench(honest_count: int, seconds: float, attackers: list[str]) -> list[str]:
     body = summary("alone", *alone) + summary("attacked", *attacked)
     ratios = []
     for kind in ("command", "page", "check"):
-        before = max(pct(alone[0].latency[kind], 0.99), 0.001)
-        ratios.append(f"{kind} {pct(attacked[0].latency[kind], 0.99) / before:.2f}x")
+        before = max(pct(alone[0].latency[kind], 0.99, 0.0), 0.001)
+        ratios.append(f"{kind} {pct(attacked[0].latency[kind], 0.99, 0.0) / before:.2f}x")
     notes = [f"Examples of what went wrong: {t.examples[:5]}" for t in (alone[0], attacked[0])]
     return [*header, *body, "", "p99 attacked/alone: " + "; ".join(ratios) + ".", *notes]
 

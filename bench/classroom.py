@@ -31,11 +31,9 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +45,10 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.helpers import free_port, machine_line, pct  # noqa: E402
+
 JOIN_SPREAD = 30.0  # seconds over which each class's students join
 LESSON = "what-is-redis"
 EXERCISE = "what-is-redis/first-key"
@@ -75,13 +77,6 @@ def find_site_url(pid: int) -> str:
     for path in Path("/tmp").glob(f"tryredis-{pid}-*/site.url"):  # noqa: S108
         return path.read_text().strip()
     raise RuntimeError("the site's runtime directory has no site.url")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start_site(
@@ -268,13 +263,6 @@ async def send(http: httpx.AsyncClient, method: str, url: str, **options: Any) -
         return await http.request(method, url, **options)
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
 async def run(seconds: float, classes: int, size: int) -> Stats:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -309,13 +297,10 @@ async def run(seconds: float, classes: int, size: int) -> Stats:
 
 
 def report(stats: Stats, seconds: float, classes: int, size: int) -> str:
-    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True,
-                                   text=True, check=False).stdout.split()[2]  # fmt: skip
     lines = [
         f"### {time.strftime('%Y-%m-%d')}: `bench/classroom.py --seconds {seconds:g}`",
         "",
-        f"Machine: {os.cpu_count()} vCPU, {platform.platform()}, Python "
-        f"{platform.python_version()}, Redis {redis_version}, httpx {httpx.__version__}; "
+        f"{machine_line(f'httpx {httpx.__version__}')}; "
         f"load average at the end {os.getloadavg()[0]:.2f}.",
         "",
         f"{classes} classes x {size} students, {classes} dashboards, 2 workers, "
@@ -332,8 +317,8 @@ def report(stats: Stats, seconds: float, classes: int, size: int) -> str:
     for name, values in measures:
         worst = max(values, default=0) * 1000
         lines.append(
-            f"| {name} | {len(values)} | {pct(values, 0.5):.1f} | {pct(values, 0.99):.1f} "
-            f"| {worst:.1f} |"
+            f"| {name} | {len(values)} | {pct(values, 0.5) * 1000:.1f} | "
+            f"{pct(values, 0.99) * 1000:.1f} | {worst:.1f} |"
         )
     lines += ["", f"Errors: {len(stats.errors)}" + (
         f" ({', '.join(sorted(set(stats.errors))[:10])})" if stats.errors else "")]  # fmt: skip

@@ -25,7 +25,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.helpers import free_port, process_cpu_seconds, redis_version  # noqa: E402
 from tryredis.cli import sandbox_command_names  # noqa: E402
 from tryredis.embedded import EmbeddedRedis  # noqa: E402
 from tryredis.settings import Settings  # noqa: E402
@@ -71,14 +71,6 @@ class Measurement:
     cpu_us: float  # the web server's CPU time per request (user + system)
 
 
-def free_port() -> int:
-    """An unused local TCP port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def uvicorn(
     app: str, port: int, env: dict[str, str], cpu: str, source: Path = ROOT
@@ -109,12 +101,6 @@ def uvicorn(
     finally:
         process.terminate()
         process.wait(10)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def post(url: str, body: dict[str, object], token: str = "") -> dict[str, object]:
@@ -223,12 +209,12 @@ def measure(seconds: int, rounds: int, baseline: Path | None = None) -> list[Mea
             for round_number in range(rounds):
                 for connections in CONCURRENCY:
                     for name, url, pid, path, body in targets:
-                        before = cpu_seconds(pid)
+                        before = process_cpu_seconds(pid)
                         rps, p50, p99, errors = wrk(
                             url, path, tokens[:connections], body * connections, connections,
                             seconds, "1",
                         )  # fmt: skip
-                        cpu_us = (cpu_seconds(pid) - before) / max(rps * seconds, 1) * 1e6
+                        cpu_us = (process_cpu_seconds(pid) - before) / max(rps * seconds, 1) * 1e6
                         print(
                             f"round {round_number + 1}: {name:24} c={connections:<3} "
                             f"{rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
@@ -270,15 +256,12 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    redis_version = subprocess.run(
-        ["redis-server", "--version"], capture_output=True, text=True, check=False
-    ).stdout.split()[2]
     wrk_version = subprocess.run(
         ["wrk", "-v"], capture_output=True, text=True, check=False
     ).stdout.split("\n")[0]
     return (
         f"{os.cpu_count()} vCPU {cpu}, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, Redis {redis_version}, {wrk_version}"
+        f"Python {platform.python_version()}, Redis {redis_version()}, {wrk_version}"
     )
 
 

@@ -47,7 +47,6 @@ import itertools
 import json
 import math
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -70,12 +69,12 @@ from bench.classroom import (  # noqa: E402
     SITE_URL,
     Stats,
     find_site_url,
-    free_port,
     join_code,
     start_site,
     teacher,
     wait_ready,
 )
+from bench.helpers import free_port, git_head, machine_line, pct, process_cpu_seconds  # noqa: E402
 from tryredis.keys import Keys  # noqa: E402
 from tryredis.settings import Settings  # noqa: E402
 
@@ -147,11 +146,10 @@ def rss_mb(pid: int) -> float | None:
 
 
 def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds of process ``pid`` so far; 0 once it is gone."""
+    with contextlib.suppress(OSError):
+        return process_cpu_seconds(pid)
+    return 0.0
 
 
 def site_redis() -> redis.Redis:
@@ -248,13 +246,6 @@ def read_log(path: Path) -> dict[str, list[dict[str, Any]]]:
             entry = json.loads(line)
             kinds[entry.pop("k")].append(entry)
     return kinds
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def site_env(data_dir: Path) -> dict[str, str]:
@@ -458,25 +449,15 @@ def bad_in_outage(request: dict[str, Any]) -> str | None:
 
 
 def report(runs: list[Run], args: argparse.Namespace) -> str:
-    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True,
-                                   text=True, check=False).stdout.split()[2]  # fmt: skip
     import locust as locust_module
 
     lines = [
-        f"Machine: {os.cpu_count()} vCPU, {platform.platform()}, Python "
-        f"{platform.python_version()}, Redis {redis_version}, Locust {locust_module.__version__}; "
-        f"commit {git_head()}.",
+        f"{machine_line(f'Locust {locust_module.__version__}')}; commit {git_head()}.",
         "",
     ]
     for run in runs:
         lines += report_run(run)
     return "\n".join(lines)
-
-
-def git_head() -> str:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                         cwd=ROOT, check=False)  # fmt: skip
-    return out.stdout.strip()
 
 
 def report_run(run: Run) -> list[str]:

@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import dataclasses
 import os
-import platform
 import random
 import re
 import subprocess
@@ -44,8 +43,9 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.classroom import SITE_URL, find_site_url, free_port, start_site, wait_ready  # noqa: E402
-from bench.school import cpu_seconds, git_head, pct, rss_mb, stop_site, worker_pids  # noqa: E402
+from bench.classroom import SITE_URL, find_site_url, start_site, wait_ready  # noqa: E402
+from bench.helpers import free_port, git_head, machine_line, pct  # noqa: E402
+from bench.school import cpu_seconds, rss_mb, stop_site, worker_pids  # noqa: E402
 from tryredis.settings import Settings  # noqa: E402
 
 STAMP = re.compile(r"t(\d{10}\.\d+)")
@@ -204,17 +204,13 @@ async def measure(args: argparse.Namespace, caps: dict[str, str]) -> tuple[Stats
 
 def report(args: argparse.Namespace, stats: Stats, facts: dict[str, str], caps: dict[str, str],
            loads: list[float]) -> str:  # fmt: skip
-    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True,
-                                   text=True, check=False).stdout.split()[2]  # fmt: skip
     lines = [
         f"#### {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `bench/streams.py "
         f"--streams {args.streams} --seconds {args.seconds:g} --publish-every "
         f"{args.publish_every:g}`",
         "",
-        f"Machine: {os.cpu_count()} vCPU, {platform.platform()}, Python "
-        f"{platform.python_version()}, Redis {redis_version}, httpx {httpx.__version__}; commit "
-        f"{git_head()}; load average (1 min) during the run: min {min(loads):.2f}, max "
-        f"{max(loads):.2f}. Raised for the run: "
+        f"{machine_line(f'httpx {httpx.__version__}')}; commit {git_head()}; load average "
+        f"(1 min) during the run: min {min(loads):.2f}, max {max(loads):.2f}. Raised for the run: "
         + ", ".join(f"`{k}={v}`" for k, v in caps.items())
         + ".",
         "",
