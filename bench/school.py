@@ -55,6 +55,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,6 +262,22 @@ def stop_site(site: subprocess.Popen[bytes]) -> None:
         site.wait()
 
 
+@contextlib.contextmanager
+def phase_site(run_dir: Path, workers: int) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A fresh site for one phase (its data and site.log in ``run_dir``), ready; then stopped."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(run_dir / "site.log", "wb") as site_log:
+        site = start_site(port, workers, site_env(run_dir / "data"), stdout=site_log,
+                          stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            asyncio.run(wait_ready(base, time.monotonic() + 180))
+            SITE_URL[0] = find_site_url(site.pid)
+            yield site, base
+        finally:
+            stop_site(site)
+
+
 @dataclass
 class Run:
     """Everything one phase measured."""
@@ -280,58 +297,49 @@ class Run:
 
 
 def school(args: argparse.Namespace, run_dir: Path) -> Run:
-    data_dir = run_dir / "data"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    site_log = open(run_dir / "site.log", "wb")  # noqa: SIM115
-    site = start_site(port, args.workers, site_env(data_dir), stdout=site_log,
-                      stderr=subprocess.STDOUT)  # fmt: skip
     stop = threading.Event()
     outage = Outage()
     samples: list[Sample] = []
-    try:
-        asyncio.run(wait_ready(base, time.monotonic() + 180))
-        SITE_URL[0] = find_site_url(site.pid)
-        teachers = asyncio.run(make_classes(base, args.classes)) if args.classes else []
-        tokens = [httpx.post(base + "/api/v1/sessions", json={}).json()["token"]
-                  for _ in range(PROBERS)]  # fmt: skip
-        config = {
-            "log": str(run_dir / "requests.jsonl"),
-            "codes": [t["code"] for t in teachers],
-            "teachers": teachers,
-            "lessons": LESSONS,
-            "stream_share": args.stream_share,
-            "solve_within": max(20.0, args.seconds * 0.8),
-        }
-        users = args.learners + len(teachers)
-        started = time.time()
-        load = locust(config, run_dir, ["Learner", "Teacher"] if teachers else ["Learner"],
-                      users, args.spawn_rate, args.seconds, base)  # fmt: skip
-        watch = threading.Thread(target=sampler, args=(site.pid, load.pid, stop, samples))
-        watch.start()
-        ramp = users / args.spawn_rate
-        kill_at = started + (args.kill_after if args.kill_after else
-                             ramp + (args.seconds - ramp) / 2)  # fmt: skip
-        probe = threading.Thread(target=prober, args=(base, tokens, stop, outage))
-        if not args.no_kill:
-            time.sleep(max(0.0, kill_at - 3 - time.time()))
-            probe.start()
-            time.sleep(3)  # the prober's answers before the kill
-            kill_redis(site.pid, outage)
-        load.wait(args.seconds + 120)
-        stop.set()
-        watch.join()
-        if probe.is_alive():
-            probe.join()
-        (run_dir / "probes.json").write_text(json.dumps(outage.__dict__))
-        kinds = read_log(run_dir / "requests.jsonl")
-        run = Run("school", args.learners, args.seconds, started, kinds, outage, samples)
-        run.locust_cpu_s = samples[-1].locust_cpu_s if samples else 0.0
-        check_durability(run, outage)
-    finally:
-        stop.set()
-        stop_site(site)
-        site_log.close()
+    with phase_site(run_dir, args.workers) as (site, base):
+        try:
+            teachers = asyncio.run(make_classes(base, args.classes)) if args.classes else []
+            tokens = [httpx.post(base + "/api/v1/sessions", json={}).json()["token"]
+                      for _ in range(PROBERS)]  # fmt: skip
+            config = {
+                "log": str(run_dir / "requests.jsonl"),
+                "codes": [t["code"] for t in teachers],
+                "teachers": teachers,
+                "lessons": LESSONS,
+                "stream_share": args.stream_share,
+                "solve_within": max(20.0, args.seconds * 0.8),
+            }
+            users = args.learners + len(teachers)
+            started = time.time()
+            load = locust(config, run_dir, ["Learner", "Teacher"] if teachers else ["Learner"],
+                          users, args.spawn_rate, args.seconds, base)  # fmt: skip
+            watch = threading.Thread(target=sampler, args=(site.pid, load.pid, stop, samples))
+            watch.start()
+            ramp = users / args.spawn_rate
+            kill_at = started + (args.kill_after if args.kill_after else
+                                 ramp + (args.seconds - ramp) / 2)  # fmt: skip
+            probe = threading.Thread(target=prober, args=(base, tokens, stop, outage))
+            if not args.no_kill:
+                time.sleep(max(0.0, kill_at - 3 - time.time()))
+                probe.start()
+                time.sleep(3)  # the prober's answers before the kill
+                kill_redis(site.pid, outage)
+            load.wait(args.seconds + 120)
+            stop.set()
+            watch.join()
+            if probe.is_alive():
+                probe.join()
+            (run_dir / "probes.json").write_text(json.dumps(outage.__dict__))
+            kinds = read_log(run_dir / "requests.jsonl")
+            run = Run("school", args.learners, args.seconds, started, kinds, outage, samples)
+            run.locust_cpu_s = samples[-1].locust_cpu_s if samples else 0.0
+            check_durability(run, outage)
+        finally:
+            stop.set()
     run.locust_out = (run_dir / "locust.out").read_text(errors="replace")
     run.site_log = (run_dir / "site.log").read_text(errors="replace")
     return run
@@ -384,15 +392,7 @@ def check_durability(run: Run, outage: Outage) -> None:
 
 
 def arrivals(args: argparse.Namespace, run_dir: Path) -> Run:
-    data_dir = run_dir / "data"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    site_log = open(run_dir / "site.log", "wb")  # noqa: SIM115
-    site = start_site(port, args.workers, site_env(data_dir), stdout=site_log,
-                      stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        asyncio.run(wait_ready(base, time.monotonic() + 180))
-        SITE_URL[0] = find_site_url(site.pid)
+    with phase_site(run_dir, args.workers) as (_, base):
         spawn = args.learners / 100
         config = {"log": str(run_dir / "requests.jsonl"), "codes": [], "teachers": [],
                   "arrive_at": time.time() + spawn + 5}  # fmt: skip
@@ -402,9 +402,6 @@ def arrivals(args: argparse.Namespace, run_dir: Path) -> Run:
         run = Run("arrivals", args.learners, spawn + 25, started,
                   read_log(run_dir / "requests.jsonl"))  # fmt: skip
         run.locust_cpu_s = 0.0
-    finally:
-        stop_site(site)
-        site_log.close()
     run.locust_out = (run_dir / "locust.out").read_text(errors="replace")
     return run
 
