@@ -48,7 +48,7 @@ PYODIDE_FILES = (
 )
 # Served gzipped to browsers that accept it; the zip and the wheel are compressed already.
 GZIPPED = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json")
-RUNTIME = ("__init__", "connection", "helpers", "runner", "trace")  # tryredis/pycells, not browser
+RUNTIME = ("__init__", "endpoint", "connection", "helpers", "runner", "trace")  # not browser
 NODE_SCRIPT = """
 import { loadPyodide } from "%(pyodide)s/pyodide.mjs";
 import fs from "node:fs";

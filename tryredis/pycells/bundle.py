@@ -21,7 +21,7 @@ MODULES = {
     "tryredis/__init__.py": PACKAGE.parent / "__init__.py",
     **{
         f"tryredis/pycells/{name}.py": PACKAGE / f"{name}.py"
-        for name in ("__init__", "connection", "helpers", "runner", "trace", "browser")
+        for name in ("__init__", "endpoint", "connection", "helpers", "runner", "trace", "browser")
     },
 }
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp keeps the bytes (and the hash) stable
