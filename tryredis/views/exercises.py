@@ -21,106 +21,39 @@ when a hook registered with ``add_solution_reveal`` says so (a teacher's reveal)
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from redis.exceptions import RedisError
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from tryredis.lessons import Exercise, Lesson
-from tryredis.lessons.attempts import Attempt, Attempts
+from tryredis.lessons.attempts import Attempt
 from tryredis.lessons.grading import Verdict, grade
 from tryredis.repl import Sandbox
 from tryredis.sessions import RateLimited
 from tryredis.turns import Busy
 from tryredis.views.api import BUSY, ApiError, identify, open_sandbox
 from tryredis.views.common import browser_learner, client_address, services_of
+from tryredis.views.exercise_state import (
+    Panel,
+    State,
+    add_solution_reveal,
+    attempts_of,
+    exercise_of,
+    lesson_of,
+    load_state,
+    progress_of,
+)
 from tryredis.views.pages import conditional
 from tryredis.wire import ExecutorError
 
-SolutionReveal = Callable[[Request, str, Lesson], Awaitable[Collection[str]]]
 SETUP_SOURCE = "setup"  # the journal's source for setup lines: never part of a method check
 FAILURES = (ApiError, RateLimited, RedisError, ExecutorError, OSError)
 
-
-def add_solution_reveal(app: Starlette, hook: SolutionReveal) -> None:
-    """Let ``hook(request, learner_id, lesson)`` reveal solutions: it answers exercise ids."""
-    app.state.solution_reveals = [*getattr(app.state, "solution_reveals", ()), hook]
-
-
-@dataclass
-class Panel:
-    """What one exercise's panel shows."""
-
-    exercise: Exercise
-    done: bool
-    attempt: Attempt
-    revealed: bool = False
-    verdict: Verdict | None = None
-    problem: str | None = None
-
-    @property
-    def show_solution(self) -> bool:
-        """Done, revealed by a teacher, or enough tries."""
-        return self.done or self.revealed or self.attempt.tries >= self.exercise.solution_after
-
-
-@dataclass
-class State:
-    """A learner's standing in one lesson."""
-
-    learner_id: str
-    done: set[str]
-    attempts: dict[str, Attempt]
-    revealed: set[str]
-
-    def panel(self, lesson: Lesson, exercise: Exercise, **more: Any) -> Panel:
-        """The panel of one exercise."""
-        name = lesson.progress_name(exercise.id)
-        return Panel(
-            exercise,
-            name in self.done,
-            self.attempts.get(name, Attempt()),
-            exercise.id in self.revealed,
-            **more,
-        )
-
-
-def _lesson(request: Request) -> Lesson:
-    lesson: Lesson | None = request.app.state.lessons.get(request.path_params["slug"])
-    if lesson is None:
-        raise HTTPException(status_code=404, detail="No such lesson.")
-    return lesson
-
-
-def _exercise(request: Request, lesson: Lesson) -> Exercise:
-    found = next((e for e in lesson.exercises if e.id == request.path_params["exercise"]), None)
-    if found is None:
-        raise HTTPException(status_code=404, detail="No such exercise.")
-    return found
-
-
-def _attempts(request: Request) -> Attempts:
-    services = services_of(request)
-    return Attempts(services.site, services.keys, services.sessions.ttl_ms)
-
-
-async def _state(request: Request, learner_id: str, lesson: Lesson) -> State:
-    services = services_of(request)
-    revealed: set[str] = set()
-    for hook in getattr(request.app.state, "solution_reveals", ()):
-        revealed |= set(await hook(request, learner_id, lesson))
-    return State(
-        learner_id,
-        await services.sessions.progress(learner_id),
-        await _attempts(request).all(learner_id),
-        revealed,
-    )
+__all__ = ["add_solution_reveal", "answer", "check", "check_all", "panels", "start"]
 
 
 def _problem(error: Exception) -> tuple[int, str]:
@@ -163,20 +96,15 @@ async def _render(
     return response
 
 
-def _progress(lesson: Lesson, done: set[str]) -> tuple[int, int]:
-    names = [lesson.progress_name(e.id) for e in lesson.exercises]
-    return sum(1 for name in names if name in done), len(names)
-
-
 async def panels(request: Request) -> Response:
     """GET: every panel of the lesson, as stored; no command runs."""
-    lesson = _lesson(request)
+    lesson = lesson_of(request)
     learner = browser_learner(request)
     try:
         state = (
             State(learner.learner_id, set(), {}, set())
             if learner.is_new
-            else await _state(request, learner.learner_id, lesson)
+            else await load_state(request, learner.learner_id, lesson)
         )
     except RedisError:
         empty = [
@@ -191,7 +119,7 @@ async def panels(request: Request) -> Response:
         )
     shown = [state.panel(lesson, exercise) for exercise in lesson.exercises]
     response = await _render(
-        request, "_exercise_status.html", lesson, shown, progress=_progress(lesson, state.done)
+        request, "_exercise_status.html", lesson, shown, progress=progress_of(lesson, state.done)
     )
     response.headers["cache-control"] = "private, no-cache"
     return conditional(request, response)
@@ -227,9 +155,9 @@ async def _grade(
 
 async def check_all(request: Request) -> Response:
     """POST after each REPL command: check what is under way; show what passed or went wrong."""
-    lesson = _lesson(request)
+    lesson = lesson_of(request)
     try:
-        state = await _state(request, identify(request).learner_id, lesson)
+        state = await load_state(request, identify(request).learner_id, lesson)
         due = [
             e
             for e in lesson.exercises
@@ -249,7 +177,7 @@ async def check_all(request: Request) -> Response:
                 state.done.add(name)
             elif verdict.state_ok and attempt.counted != attempt.start:
                 # Reached the state the wrong way: say so, and count it once per Start.
-                await _attempts(request).failed(state.learner_id, name, attempt.start)
+                await attempts_of(request).failed(state.learner_id, name, attempt.start)
                 state.attempts[name] = Attempt(attempt.start, attempt.tries + 1, attempt.start)
             else:
                 continue
@@ -259,7 +187,7 @@ async def check_all(request: Request) -> Response:
         status, message = _problem(error)
         return await _render(request, "_exercise_status.html", lesson, [], status, notice=message)
     return await _render(
-        request, "_exercise_status.html", lesson, shown, progress=_progress(lesson, state.done)
+        request, "_exercise_status.html", lesson, shown, progress=progress_of(lesson, state.done)
     )
 
 
@@ -267,8 +195,8 @@ async def _one(
     request: Request, action: Callable[[Lesson, Exercise], Awaitable[tuple[State, Panel]]]
 ) -> Response:
     """Run an action on one exercise and answer its panel (and the lesson's progress)."""
-    lesson = _lesson(request)
-    exercise = _exercise(request, lesson)
+    lesson = lesson_of(request)
+    exercise = exercise_of(request, lesson)
     try:
         state, panel = await action(lesson, exercise)
     except FAILURES as error:
@@ -276,7 +204,7 @@ async def _one(
         failed = Panel(exercise, False, Attempt(), problem=message)
         return await _render(request, "_exercise_one.html", lesson, [failed], status)
     return await _render(
-        request, "_exercise_one.html", lesson, [panel], progress=_progress(lesson, state.done)
+        request, "_exercise_one.html", lesson, [panel], progress=progress_of(lesson, state.done)
     )
 
 
@@ -293,8 +221,8 @@ async def start(request: Request) -> Response:
         await services.journal.record(sandbox.learner_id, rows, SETUP_SOURCE)
         position = await services.journal.head(sandbox.learner_id)
         name = lesson.progress_name(exercise.id)
-        await _attempts(request).start(sandbox.learner_id, name, position)
-        state = await _state(request, sandbox.learner_id, lesson)
+        await attempts_of(request).start(sandbox.learner_id, name, position)
+        state = await load_state(request, sandbox.learner_id, lesson)
         return state, state.panel(lesson, exercise)
 
     return await _one(request, action)
@@ -304,7 +232,7 @@ async def check(request: Request) -> Response:
     """POST: check one exercise now; a failure shows why and counts as a try."""
 
     async def action(lesson: Lesson, exercise: Exercise) -> tuple[State, Panel]:
-        state = await _state(request, identify(request).learner_id, lesson)
+        state = await load_state(request, identify(request).learner_id, lesson)
         name = lesson.progress_name(exercise.id)
         if not _checked(exercise) or name in state.done:
             return state, state.panel(lesson, exercise)
@@ -317,7 +245,7 @@ async def check(request: Request) -> Response:
             await services_of(request).sessions.mark_done(state.learner_id, [name])
             state.done.add(name)
         else:
-            await _attempts(request).failed(state.learner_id, name)
+            await attempts_of(request).failed(state.learner_id, name)
             attempt = state.panel(lesson, exercise).attempt
             state.attempts[name] = Attempt(attempt.start, attempt.tries + 1, attempt.counted)
         return state, state.panel(lesson, exercise, verdict=verdict)
@@ -339,10 +267,10 @@ async def answer(request: Request) -> Response:
         sandbox = await open_sandbox(request, 1, own_state=True)  # authenticates and pays
         right = exercise.choices[choice].correct
         name = lesson.progress_name(exercise.id)
-        await _attempts(request).answered(sandbox.learner_id, name, choice, right=right)
+        await attempts_of(request).answered(sandbox.learner_id, name, choice, right=right)
         if right:
             await services_of(request).sessions.mark_done(sandbox.learner_id, [name])
-        state = await _state(request, sandbox.learner_id, lesson)
+        state = await load_state(request, sandbox.learner_id, lesson)
         return state, state.panel(lesson, exercise)
 
     return await _one(request, action)
