@@ -89,6 +89,7 @@ class Watch:
     used_max: int = 0
     maxmemory: int = 0
     states: set[str] = field(default_factory=set)
+    attackers: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # by status
 
 
 class Lag:
@@ -105,10 +106,13 @@ class Lag:
             self.worst_ms = max(self.worst_ms, (time.perf_counter() - asked - 0.01) * 1000)
 
 
+NICE = {"value": 19}  # --attacker-nice: the attackers' process's CPU priority
 POLITE = {"on": False}  # --polite: attackers wait as long as a 429's Retry-After says
+ANSWERED: dict[int, int] = defaultdict(int)  # the attackers' responses by status (their process)
 
 
 async def _obey(response: httpx.Response) -> None:
+    ANSWERED[response.status_code] += 1
     if POLITE["on"] and response.status_code in (429, 503):
         await asyncio.sleep(float(response.headers.get("retry-after", "1")))
 
@@ -304,9 +308,23 @@ Outcome = tuple[Tally, Watch, tuple[float, str]]
 
 
 def attack(
-    base: str, seconds: float, attackers: list[str], polite: bool, ready: Any, go: Any
+    base: str,
+    seconds: float,
+    attackers: list[str],
+    polite: bool,
+    nice: int,
+    ready: Any,
+    go: Any,
+    out: Any,
 ) -> None:
-    """One window's attackers, in a process of their own, from ``go`` for ``seconds``."""
+    """One window's attackers, in a process of their own, from ``go`` for ``seconds``.
+
+    At the lowest CPU priority: real attackers' clients run on their own machines, so
+    their client-side work (parsing replies of up to 1 MiB, hundreds of requests a
+    second) must not take this 2-core machine's CPU from the site, its Redis
+    or the honest learners' generator. The responses they got are sent back on ``out``,
+    so the report shows how hard they attacked."""
+    os.nice(nice)
     POLITE["on"] = polite
     ready.set()  # imported (the spawned process ran this module's top level)
     go.wait()
@@ -316,6 +334,7 @@ def attack(
         await asyncio.gather(*(ATTACKERS[name](base, until) for name in attackers))
 
     asyncio.run(main())
+    out.put(dict(ANSWERED))
 
 
 async def phase(base: str, admin: redis.Redis, honest_count: int, seconds: float,
@@ -328,8 +347,8 @@ async def phase(base: str, admin: redis.Redis, honest_count: int, seconds: float
     process = None
     if attackers:
         spawn = multiprocessing.get_context("spawn")
-        ready, go = spawn.Event(), spawn.Event()
-        arguments = (base, seconds, attackers, POLITE["on"], ready, go)
+        ready, go, out = spawn.Event(), spawn.Event(), spawn.Queue()
+        arguments = (base, seconds, attackers, POLITE["on"], NICE["value"], ready, go, out)
         process = spawn.Process(target=attack, args=arguments)
         process.start()
         await asyncio.to_thread(ready.wait, 60)  # its start-up is not part of the window
@@ -340,6 +359,8 @@ async def phase(base: str, admin: redis.Redis, honest_count: int, seconds: float
     await asyncio.gather(monitor(base, watch, admin, until), lag.watch(until), *tasks)
     watch.generator_lag_ms = lag.worst_ms
     if process is not None:
+        for status, count in (await asyncio.to_thread(out.get, True, 60)).items():
+            watch.attackers[status] += count
         await asyncio.to_thread(process.join, 60)
     slowest = max(admin.slowlog_get(100_000), key=lambda e: e["duration"], default=None)
     worst = (0.0, "")
@@ -405,6 +426,8 @@ def pooled(runs: list[Outcome]) -> Outcome:
         watch.used_max = max(watch.used_max, seen.used_max)
         watch.maxmemory = seen.maxmemory
         watch.states |= seen.states
+        for status, count in seen.attackers.items():
+            watch.attackers[status] += count
         worst = max(worst, slowest)
     return tally, watch, worst
 
@@ -446,6 +469,12 @@ def bench(honest_count: int, seconds: float, attackers: list[str]) -> list[str]:
         before = max(pct(alone[0].latency[kind], 0.99, 0.0), 0.001)
         ratios.append(f"{kind} {pct(attacked[0].latency[kind], 0.99, 0.0) / before:.2f}x")
     notes = [f"Examples of what went wrong: {t.examples[:5]}" for t in (alone[0], attacked[0])]
+    answered = attacked[1].attackers
+    statuses = ", ".join(f"{count} x {status}" for status, count in sorted(answered.items()))
+    notes.append(
+        f"The attackers' requests (nice {NICE['value']}, polite {POLITE['on']}): "
+        f"{sum(answered.values())} in {seconds:g} s, {statuses}."
+    )
     return [*header, *body, "", "p99 attacked/alone: " + "; ".join(ratios) + ".", *notes]
 
 
@@ -455,9 +484,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--attackers", default="glob,reply,flood", help="which attackers run")
     parser.add_argument("--polite", action="store_true", help="attackers obey Retry-After")
+    parser.add_argument(
+        "--attacker-nice", type=int, default=19, help="the attackers' CPU priority (0: as ours)"
+    )
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     options = parser.parse_args()
     POLITE["on"] = options.polite
+    NICE["value"] = options.attacker_nice
     lines = bench(options.honest, options.seconds, options.attackers.split(","))
     text = "\n".join(lines)
     print(text)
