@@ -119,7 +119,3 @@ def _probe_refusal(
                 )
     return None
 
-
-def needs_exact(refused: Refusal | None, view: View) -> bool:
-    """Whether a refusal came from loose totals, so exact entries could still allow it."""
-    return refused is not None and not view.exact
