@@ -118,4 +118,3 @@ def _probe_refusal(
                     f"{limits.string_max_bytes} bytes ({setting_name('string_max_bytes')})"
                 )
     return None
-
