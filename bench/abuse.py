@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.classroom import wait_ready  # noqa: E402
 from bench.helpers import free_port, pct  # noqa: E402
-from bench.redis_time import _url, bench_admin, embedded_style, machine  # noqa: E402
+from bench.redis_time import bench_admin, embedded_style, machine, socket_url  # noqa: E402
 from tryredis.settings import Settings  # noqa: E402
 
 LESSON = "keys-and-strings"
@@ -441,8 +441,8 @@ def bench(honest_count: int, seconds: float, attackers: list[str]) -> list[str]:
         port = free_port()
         env = {
             **os.environ,
-            "TRYREDIS_REDIS_URL": _url(users.site_user, users.site_password, socket_path),
-            "TRYREDIS_SANDBOX_REDIS_URL": _url(
+            "TRYREDIS_REDIS_URL": socket_url(users.site_user, users.site_password, socket_path),
+            "TRYREDIS_SANDBOX_REDIS_URL": socket_url(
                 users.sandbox_user, users.sandbox_password, socket_path
             ),
             "TRYREDIS_FORWARDED_ALLOW_IPS": "127.0.0.1",

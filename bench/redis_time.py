@@ -335,7 +335,8 @@ def bench_admin(users: AclUsers, socket_path: Path) -> redis.Redis:
                        password=users.admin_password)  # fmt: skip
 
 
-def _url(user: str, password: str, socket_path: Path) -> str:
+def socket_url(user: str, password: str, socket_path: Path) -> str:
+    """A redis-py URL for ``user`` on the unix socket ``socket_path``."""
     return f"unix://{quote(user, safe='')}:{quote(password, safe='')}@{socket_path}"
 
 
@@ -352,8 +353,8 @@ def main() -> None:
     defaults = Settings()
     with embedded_style(defaults) as (users, socket_path):
         settings = Settings(
-            redis_url=_url(users.site_user, users.site_password, socket_path),
-            sandbox_redis_url=_url(users.sandbox_user, users.sandbox_password, socket_path),
+            redis_url=socket_url(users.site_user, users.site_password, socket_path),
+            sandbox_redis_url=socket_url(users.sandbox_user, users.sandbox_password, socket_path),
             rate_per_second=10_000.0, rate_burst=10_000, ip_rate_per_second=10_000.0,
             ip_rate_burst=100_000, sessions_per_ip_hour=1_000_000,
         )  # fmt: skip

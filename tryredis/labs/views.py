@@ -31,7 +31,7 @@ from tryredis.labs.web import (
 )
 from tryredis.views.api import ApiError
 from tryredis.views.common import client_address
-from tryredis.views.pages import _page
+from tryredis.views.pages import render_page
 
 log = logging.getLogger("tryredis.labs")
 
@@ -41,13 +41,13 @@ log = logging.getLogger("tryredis.labs")
 
 async def labs_index(request: Request) -> Response:
     """GET /lab: the list of labs."""
-    return await _page(request, "labs/index.html", {})
+    return await render_page(request, "labs/index.html", {})
 
 
 def _lab_page(template: str) -> Callable[[Request], Awaitable[Response]]:
     async def page(request: Request) -> Response:
         context = {"config": lab_config(request), "site_settings": request.app.state.settings}
-        return await _page(request, template, context)
+        return await render_page(request, template, context)
 
     page.__name__ = "lab_" + template.removeprefix("labs/").removesuffix(".html")
     page.__doc__ = f"GET: the lab page {template} beside the REPL."

@@ -57,7 +57,7 @@ def _lesson_parts(
     return parts
 
 
-async def _page(request: Request, template: str, context: dict[str, Any]) -> Response:
+async def render_page(request: Request, template: str, context: dict[str, Any]) -> Response:
     """Render a personalised page: learner cookie, CSRF token, ETag, private caching.
 
     A page costs the worker about as much as a few commands, so it pays
@@ -118,7 +118,7 @@ def conditional(request: Request, response: Response) -> Response:
 
 async def index(request: Request) -> Response:
     """The list of lessons with each one's progress."""
-    return await _page(request, "index.html", {})
+    return await render_page(request, "index.html", {})
 
 
 def _lesson_or_404(request: Request, slug: str) -> Lesson:
@@ -132,9 +132,11 @@ async def lesson(request: Request) -> Response:
     """A lesson beside the REPL, with previous/next navigation."""
     found = _lesson_or_404(request, request.path_params["slug"])
     before, after = request.app.state.lessons.neighbours(found)
-    return await _page(request, "lesson.html", {"lesson": found, "previous": before, "next": after})
+    return await render_page(
+        request, "lesson.html", {"lesson": found, "previous": before, "next": after}
+    )
 
 
 async def repl_page(request: Request) -> Response:
     """The REPL on its own page."""
-    return await _page(request, "repl.html", {})
+    return await render_page(request, "repl.html", {})
