@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tryredis.repl import Limits
 from tryredis.resources import packaged_dir
 from tryredis.settings import (
     FIELDS,
@@ -118,3 +119,9 @@ def test_lessons_default_to_the_shipped_ones(tmp_path: Path) -> None:
     (tmp_path / "01-mine.md").write_text("---\ntitle: Mine\n---\n")
     own = Settings.from_env({"TRYREDIS_LESSONS_DIR": str(tmp_path)}, Path("/none"))
     assert own.lessons_dir == tmp_path
+
+
+def test_the_engines_default_limits_are_the_sites_default_settings() -> None:
+    # Limits repeats each default so the engine needs no Settings; the two must not drift,
+    # or the engine's own tests would run under limits the site never has.
+    assert Limits() == Limits.pick(Settings())
