@@ -79,6 +79,10 @@ class MemoryGauge:
         self.known = False
         self.readings = 0  # how many readings were taken (tests wait on a fresh one)
         self.pending = 0  # growth this worker admitted since the last reading
+        # The smallest growth refused while it still would not fit: the admission refuses
+        # on used + what may be on its way, so writes can be refused while the reading
+        # alone is below the stage; /healthz must say so too (0: nothing refused).
+        self.refused = 0
         self.pressure = asyncio.Event()  # set while eviction is due: wakes the janitor
 
     async def read(self) -> None:
@@ -89,6 +93,8 @@ class MemoryGauge:
         self.known = True
         self.readings += 1
         self.pending = 0
+        if self.refused and not self.past(self.thresholds.write, self.refused * self.workers):
+            self.refused = 0  # that write would be admitted now
         if self.past(self.thresholds.evict):
             self.pressure.set()
         else:
@@ -125,6 +131,7 @@ class MemoryGauge:
             return True
         ahead = (self.pending + size) * self.workers  # every worker may be doing the same
         if self.past(self.thresholds.write, ahead):
+            self.refused = min(self.refused or size, size)
             return False
         self.pending += size
         return True
@@ -132,14 +139,14 @@ class MemoryGauge:
     @property
     def writes_paused(self) -> bool:
         """Whether learners' growing writes are refused now."""
-        return self.past(self.thresholds.write)
+        return self.past(self.thresholds.write) or self.refused > 0
 
     @property
     def state(self) -> State:
         """The stage Redis is in now."""
         if not self.known:
             return "unknown"
-        if self.past(self.thresholds.write):
+        if self.writes_paused:
             return "writes paused"
         if self.past(self.thresholds.evict):
             return "evicting"

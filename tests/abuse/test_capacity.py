@@ -10,15 +10,18 @@ embedded maxmemory, so 249 new sessions × 13 × ``SETRANGE k 65535 x`` filled
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import redis.asyncio
 from starlette.applications import Starlette
 
 from tests.abuse.live_site import live_app
 from tests.support.redis_servers import RedisServer, running_redis
+from tryredis.capacity import MemoryGauge, Thresholds
 
 MAXMEMORY = 32 * 2**20
 FLOOD = [f"SETRANGE k{n} 65535 x" for n in range(13)]  # 13 × 64 KiB: within one quota
@@ -149,3 +152,34 @@ def test_under_pressure_the_janitor_evicts_the_longest_idle_first(
         for learner in gone:
             assert not admin.keys(f"tryredis:u:{{{learner}}}*")
         assert new_learner(url).status_code == 201, "room again for new learners"
+
+
+def test_healthz_says_writes_paused_while_a_refused_write_still_would_not_fit(
+    small_redis: RedisServer,
+) -> None:
+    # Growth is refused on used memory plus what was admitted since the last reading, so
+    # a write can be refused while the reading alone is below the stage: /healthz must
+    # still say "writes paused", until a reading shows that write would fit again.
+    async def scenario() -> list[str]:
+        client = redis.asyncio.Redis.from_url(small_redis.url)
+        try:
+            gauge = MemoryGauge(client, Thresholds.from_percent(90, 90, 60))
+            await gauge.read()
+            room = int(0.60 * gauge.maximum) - gauge.used
+            states: list[str] = [gauge.state]
+            assert gauge.admit_growth(room - 2**20)  # on its way, not yet in a reading
+            assert not gauge.admit_growth(2**21)  # would pass the stage with it
+            states.append(gauge.state)
+            await gauge.read()  # nothing was written: now it fits, so it is admitted
+            states.append(gauge.state)
+            assert not gauge.admit_growth(room + 2**20)  # does not fit, whatever is read
+            await gauge.read()
+            states.append(gauge.state)
+            assert gauge.admit_growth(2**20)  # smaller writes still go on
+            return states
+        finally:
+            await client.aclose()
+
+    small_redis.client().flushall()
+    states = asyncio.run(scenario())
+    assert states == ["ok", "writes paused", "ok", "writes paused"]
