@@ -95,7 +95,9 @@ def _slash_redirects(router: Router) -> ASGIApp:
             target = {**scope, "path": stripped}
             if any(route.matches(target)[0] == Match.FULL for route in router.routes):
                 query = scope["query_string"].decode("latin-1")
-                url = stripped + ("?" + query if query else "")
+                # The path as sent, escapes kept: "0%2F0/" must not become "0/0".
+                raw = scope.get("raw_path") or path.encode()
+                url = raw.decode("latin-1").rstrip("/") + ("?" + query if query else "")
                 await RedirectResponse(url, status_code=307)(scope, receive, send)
                 return
         await router.not_found(scope, receive, send)
