@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.abuse.live_site import Browser, live_app
@@ -75,6 +75,11 @@ def no_unhandled_errors() -> Iterator[None]:
 
 def deliberate(response: httpx.Response) -> httpx.Response:
     """Assert the answer is one the lab meant to give, with valid header values."""
+    if response.status_code == 307:  # the site's own redirect of a trailing slash, and only it
+        path = response.request.url.raw_path.split(b"?")[0]
+        location = response.headers["location"].encode()
+        assert path.endswith(b"/") and location == path.rstrip(b"/"), (path, location)
+        return response
     assert response.status_code in DELIBERATE, (response.status_code, response.text[:300])
     for name, value in response.headers.items():
         assert HEADER_VALUE.fullmatch(value), (name, value)
@@ -396,6 +401,7 @@ def test_fuzz_stampede(browser: Browser, body: dict[str, Any], lock: bytes | Non
 
 @FUZZ
 @given(owner=st.text(max_size=12), name=st.text(max_size=12))
+@example(owner="0/0", name="")  # found by CI: ".../repo/0%2F0/" is the slash redirect's
 def test_fuzz_repository_paths(browser: Browser, owner: str, name: str) -> None:
     from urllib.parse import quote
 
