@@ -69,9 +69,14 @@ def test_parser_round_trips_typed_replies_in_any_chunking(replies: list[Reply], 
 @given(
     st.lists(
         st.lists(
-            st.one_of(st.binary(max_size=20), st.text(max_size=10), st.integers()),
+            st.one_of(
+                st.binary(max_size=20),
+                st.binary(min_size=1020, max_size=1030),  # past the packer's header table
+                st.text(max_size=10),
+                st.integers(),
+            ),
             min_size=1,
-            max_size=6,
+            max_size=70,  # past 63 arguments too
         ),
         min_size=1,
         max_size=4,
