@@ -10,9 +10,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.redis_servers import RedisServer
-from tryredis.wire import Coalescer, ErrorReply, Executor, ExecutorError, make_pool
+from tryredis.wire import (
+    Coalescer,
+    CoalescingExecutor,
+    ErrorReply,
+    Executor,
+    ExecutorError,
+    make_pool,
+)
 
 ON_SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
+
+
+async def on_the_wire(front: Coalescer, round_trips: int) -> None:
+    """Yield to the loop until ``round_trips`` flushes have gone out (batches queued in one
+    loop step share a flush, so a batch meant to queue behind another waits for this)."""
+    for _ in range(100):
+        if front.round_trips >= round_trips:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"{front.round_trips} round trips, expected {round_trips}")
 
 
 def coalescer(server: RedisServer, *, flushes: int = 1, wait: float = 2.0) -> Coalescer:
@@ -41,9 +58,8 @@ async def test_concurrent_batches_share_round_trips_and_keep_their_own_replies(
             assert set_reply == b"OK"
             assert isinstance(wrong, ErrorReply) and wrong.startswith(b"ERR wrong number")
             assert incremented == number + 1
-        # 60 batches, one round trip on the wire at a time: the first went alone and the
-        # others were queued behind it, so far fewer round trips than batches.
-        assert front.round_trips <= 10, front.round_trips
+        # 60 batches made in one loop step: they share one round trip.
+        assert front.round_trips == 1, front.round_trips
         await front.run([("DEL", *(f"{prefix}{n}" for n in range(60)))])
     finally:
         await front.close()
@@ -78,7 +94,7 @@ async def test_a_cancelled_callers_queued_batch_is_never_sent(redis_server: Redi
     try:
         # The one round trip allowed is held by a blocking pop, so the INCR queues.
         holder = asyncio.create_task(front.run([("BLPOP", f"{key}:none", "0.3")]))
-        await asyncio.sleep(0)
+        await on_the_wire(front, 1)
         queued = asyncio.create_task(front.run([("INCR", key)]))
         await asyncio.sleep(0)
         queued.cancel()
@@ -98,7 +114,7 @@ async def test_a_batch_queued_longer_than_the_pool_wait_is_told_busy(
     key = f"test:coalesce:{secrets.token_hex(4)}"
     try:
         holder = asyncio.create_task(front.run([("BLPOP", f"{key}:none", "0.3")]))
-        await asyncio.sleep(0)
+        await on_the_wire(front, 1)
         with pytest.raises(ExecutorError) as refused:
             await front.run([("INCR", key)])
         assert refused.value.busy and not refused.value.maybe_ran
@@ -113,7 +129,7 @@ async def test_a_lost_connection_fails_every_batch_of_its_flush(fresh_redis: Red
     front = coalescer(fresh_redis)
     try:
         holder = asyncio.create_task(front.run([("BLPOP", "test:none", "5")]))
-        await asyncio.sleep(0)
+        await on_the_wire(front, 1)
         queued = [asyncio.create_task(front.run([("PING",)])) for _ in range(3)]
         await asyncio.sleep(0)
         fresh_redis.stop()  # the server goes away under the round trip on the wire
@@ -122,3 +138,60 @@ async def test_a_lost_connection_fails_every_batch_of_its_flush(fresh_redis: Red
                 await task
     finally:
         await front.close()
+
+
+@ON_SESSION_LOOP
+async def test_each_batch_is_read_within_its_own_limit_wherever_it_is_in_a_flush(
+    redis_server: RedisServer,
+) -> None:
+    front = coalescer(redis_server)
+    key = f"test:coalesce:{secrets.token_hex(4)}"
+    try:
+        await front.run([("SET", key, "x" * 10_000)])
+        # One loop step, so one flush: a big unlimited reply, one over its own limit, then one
+        # that was sent behind it; and a small limit before a big reply is not charged for it.
+        outcomes = await asyncio.gather(
+            front.run([("ECHO", "a" * 20_000)]),
+            front.run([("ECHO", "b")], max_bytes=50),
+            front.run([("GET", key)]),
+            front.run([("GET", key)], max_bytes=1_000),
+            front.run([("ECHO", "after")], max_bytes=100),
+            return_exceptions=True,
+        )
+        assert front.round_trips == 2  # the SET, then the five batches together
+        assert list(outcomes[:3]) == [[b"a" * 20_000], [b"b"], [b"x" * 10_000]]
+        cut, after = outcomes[3], outcomes[4]
+        assert isinstance(cut, ExecutorError) and "longer than 1000 bytes" in cut.message
+        assert not cut.maybe_ran  # it did run: the message says so, and no retry is offered
+        assert isinstance(after, ExecutorError) and after.maybe_ran
+        assert await front.run([("ECHO", "next")], max_bytes=100) == [b"next"]  # a new connection
+    finally:
+        await front.run([("DEL", key)])
+        await front.close()
+
+
+@ON_SESSION_LOOP
+async def test_transactions_of_many_callers_share_a_flush_and_a_watch_never_does(
+    redis_server: RedisServer,
+) -> None:
+    executor = CoalescingExecutor(
+        Executor(make_pool(redis_server.url, size=4, socket_timeout=5, wait=2.0)), flushes=1
+    )
+    prefix = f"test:coalesce:{secrets.token_hex(4)}:"
+    try:
+
+        def transaction(key: str) -> list[tuple[str, ...]]:
+            return [("MULTI",), ("INCR", key), ("INCR", key), ("EXEC",)]
+
+        outcomes = await asyncio.gather(
+            *(executor.run(transaction(f"{prefix}{n}")) for n in range(20))
+        )
+        assert all(replies[-1] == [1, 2] for replies in outcomes)
+        assert executor.coalescer.round_trips == 1
+        # A WATCH changes what the connection's next EXEC does: it goes on a connection alone.
+        watched = await executor.run([("WATCH", f"{prefix}0"), ("UNWATCH",)])
+        assert watched == [b"OK", b"OK"]
+        assert executor.coalescer.round_trips == 1
+        await executor.run([("DEL", *(f"{prefix}{n}" for n in range(20)))])
+    finally:
+        await executor.close()

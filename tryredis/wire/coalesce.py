@@ -1,20 +1,30 @@
 """Batches from concurrent requests share one write and one read (auto-pipelining).
 
-Every REPL request makes two small round trips on the site's connection (the
-session touch and the journal record). On a busy worker many requests make
-them at the same moment, and each round trip pays its own pool checkout,
-deadline, write system call and read wake-up, which on a small VM cost more
-than the commands themselves. ``Coalescer.run`` sends a batch at once when
-the wire is free; while ``flushes`` round trips are already out, it queues the
-batch, and the next flush sends every queued batch in one pipeline on one
-connection and hands each caller its own replies (bench/RESULTS.md: 18-27%
-less worker CPU per REPL request at 16 learners, the same at 1).
+Every REPL request makes three small round trips: the session touch and the
+journal record on the site's connection, the learner's command on the
+sandbox's. On a busy worker many requests make them at the same moment, and
+each round trip pays its own pool checkout, deadline, write system call and
+read wake-up, which on a small VM cost more than the commands themselves.
+``Coalescer.run`` queues a batch; at the end of the event loop's step (or,
+while ``flushes`` round trips are already out, when one comes back) a flush
+sends every queued batch in one pipeline on one connection and hands each
+caller its own replies (bench/RESULTS.md).
 
-Only for site batches with small, bounded replies (no ``max_bytes``): the
-batches of one flush share a connection, so one that breaks it fails them all,
-exactly as a Redis outage would. A queued flush runs in its own task, so a
-caller that is cancelled never cancels a round trip carrying others' commands,
-and a cancelled caller's queued batch is never sent.
+Sharing keeps each batch's guarantees:
+
+* every batch is self-contained (a MULTI always goes with its EXEC), so
+  batches of different learners in one pipeline run exactly as they would on
+  connections of their own; a batch with a WATCH never shares (it would
+  change the next EXEC on its connection);
+* each batch's replies are read within its own ``max_bytes``: one that runs
+  past it is cut there, the batches before it keep their replies, and the
+  ones after it learn that their commands may have run (the cost model bounds
+  every reply below its limit, so this is a backstop);
+* a broken connection or a timeout fails every batch of the flush, exactly as
+  a Redis outage would fail them on connections of their own;
+* a queued flush runs in its own task, so a caller that is cancelled never
+  cancels a round trip carrying others' commands, and a cancelled caller's
+  queued batch is never sent.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ MAX_COMMANDS = 512
 @dataclass
 class _Waiting:
     commands: Sequence[Command]
+    max_bytes: int | None
     future: asyncio.Future[list[Reply]]
     since: float = field(default_factory=time.monotonic)
 
@@ -52,25 +63,34 @@ class Coalescer:
         self._in_flight = 0
         self.round_trips = 0  # sent so far: fewer than the batches when they were coalesced
         self._tasks: set[asyncio.Task[None]] = set()
+        self._scheduled = False
 
-    async def run(self, commands: Sequence[Command]) -> list[Reply]:
-        """Send the commands (in one pipeline with others' batches) and return their replies."""
-        if self._in_flight < self.flushes and not self._waiting:
-            # The wire is free: go out at once from the caller's task. Only this
-            # caller's commands are on this round trip, so cancelling it costs nobody else.
-            self._in_flight += 1
-            self.round_trips += 1
-            try:
-                return await self.executor.run(commands)
-            finally:
-                self._done()
-        future: asyncio.Future[list[Reply]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(commands, future))
+    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
+        """Send the commands (in one pipeline with others' batches) and return their replies.
+
+        ``max_bytes`` bounds this batch's own replies, wherever it is in a pipeline.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Reply]] = loop.create_future()
+        self._waiting.append(_Waiting(commands, max_bytes, future))
+        if not self._scheduled and self._in_flight < self.flushes:
+            # Not at once: the other requests this loop step wakes (say, every caller of
+            # the flush that just came back) join the same round trip.
+            self._scheduled = True
+            loop.call_soon(self._tick)
         return await future
+
+    def _tick(self) -> None:
+        self._scheduled = False
+        self._fill()
 
     def _done(self) -> None:
         self._in_flight -= 1
-        if self._waiting and self._in_flight < self.flushes:
+        self._fill()
+
+    def _fill(self) -> None:
+        """Start flushes of the queued batches while fewer than ``flushes`` are out."""
+        while self._waiting and self._in_flight < self.flushes:
             self._start()
 
     def _start(self) -> None:
@@ -101,9 +121,10 @@ class Coalescer:
 
     async def _flush(self, batch: list[_Waiting]) -> None:
         try:
-            commands = [command for waiting in batch for command in waiting.commands]
             try:
-                replies = await self.executor.run(commands)
+                outcomes = await self.executor.run_segments(
+                    [(waiting.commands, waiting.max_bytes) for waiting in batch]
+                )
             except BaseException as error:  # every caller of this flush learns why
                 for waiting in batch:
                     if not waiting.future.done():
@@ -115,12 +136,13 @@ class Coalescer:
                 if not isinstance(error, Exception):
                     raise
                 return
-            start = 0
-            for waiting in batch:
-                end = start + len(waiting.commands)
-                if not waiting.future.done():
-                    waiting.future.set_result(replies[start:end])
-                start = end
+            for waiting, outcome in zip(batch, outcomes, strict=True):
+                if waiting.future.done():
+                    continue
+                if isinstance(outcome, ExecutorError):
+                    waiting.future.set_exception(outcome)
+                else:
+                    waiting.future.set_result(outcome)
         finally:
             self._done()
 
@@ -129,3 +151,36 @@ class Coalescer:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.executor.close()
+
+
+# A WATCH (or UNWATCH) changes what every later EXEC on its connection does, so a
+# batch carrying one never shares a pipeline with anyone else's (the engine sends
+# them on a connection it holds; this is the backstop).
+_CONNECTION_STATE = frozenset({b"WATCH", b"UNWATCH"})
+
+
+def _changes_connection(name: bytes | str | int) -> bool:
+    if isinstance(name, str):
+        name = name.encode()
+    return isinstance(name, bytes) and name.upper() in _CONNECTION_STATE
+
+
+class CoalescingExecutor(Executor):
+    """An executor whose ``run`` shares round trips with concurrent callers (``Coalescer``).
+
+    ``hold`` still checks out a connection of its own, for WATCH ... EXEC.
+    """
+
+    def __init__(self, executor: Executor, *, flushes: int = FLUSHES) -> None:
+        super().__init__(executor.pool)
+        self.coalescer = Coalescer(executor, flushes=flushes)
+
+    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
+        """The commands' replies, from a round trip that may carry other callers' batches."""
+        if any(_changes_connection(command[0]) for command in commands):
+            return await super().run(commands, max_bytes)
+        return await self.coalescer.run(commands, max_bytes)
+
+    async def close(self) -> None:
+        """Wait for the flushes in flight, then close the pool's connections."""
+        await self.coalescer.close()

@@ -24,7 +24,13 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from tryredis.wire.protocol import Command, ReplyStream, ReplyTooLarge, pack, read_replies
+from tryredis.wire.protocol import (
+    Command,
+    ReplyStream,
+    SegmentTooLarge,
+    pack,
+    read_segments,
+)
 from tryredis.wire.replies import Reply
 
 
@@ -161,35 +167,65 @@ class Held:
 
     async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
         """Send a batch in one round trip and read every reply (at most ``max_bytes`` of them)."""
+        (outcome,) = await self.run_segments([(commands, max_bytes)])
+        if isinstance(outcome, ExecutorError):
+            raise outcome
+        return outcome
+
+    async def run_segments(
+        self, segments: Sequence[tuple[Sequence[Command], int | None]]
+    ) -> list[list[Reply] | ExecutorError]:
+        """Send several batches in one round trip; each one's replies, or why they are lost.
+
+        Each batch's replies are read within its own ``max_bytes``. One that runs
+        past it ends the round trip: the batches before it have their replies,
+        the batches after it were sent but are not read ("may have run"). A
+        broken connection or a timeout raises ExecutorError for all of them.
+        """
         if not self.clean and not self.watching:
             raise ExecutorError("connection already failed", maybe_ran=False)
         self.clean = False
         connection = self.connection
-        # One deadline for the whole batch, written and read straight on the
+        # One deadline for the whole round trip, written and read straight on the
         # stream: redis-py's send/read helpers arm a timer (or a task) per call.
         reader, writer = streams(connection)
         sent = False
+        outcomes: list[list[Reply] | ExecutorError]
         try:
             async with asyncio.timeout(connection.socket_timeout):
-                writer.write(pack(commands))
+                if len(segments) == 1:
+                    writer.write(pack(segments[0][0]))
+                else:
+                    writer.write(pack([command for batch, _ in segments for command in batch]))
                 await writer.drain()
                 sent = True
-                replies = await read_replies(reader, len(commands), max_bytes)
-        except ReplyTooLarge as error:
-            raise ExecutorError(
-                f"The reply was longer than {error.limit} bytes, so it was not read; "
-                "the command ran.",
-                maybe_ran=False,
-            ) from None
+                outcomes = list(
+                    await read_segments(reader, [(len(batch), limit) for batch, limit in segments])
+                )
+        except SegmentTooLarge as error:
+            outcomes = list(error.done)
+            outcomes.append(
+                ExecutorError(
+                    f"The reply was longer than {error.limit} bytes, so it was not read; "
+                    "the command ran.",
+                    maybe_ran=False,
+                )
+            )
+            lost = ExecutorError(
+                "The connection to Redis was dropped before this reply was read.", maybe_ran=True
+            )
+            outcomes.extend(lost for _ in segments[len(outcomes) :])
+            return outcomes  # not clean: the connection is dropped on release
         except (RedisError, OSError, TimeoutError) as error:
             raise ExecutorError(_lost(error), maybe_ran=sent) from None
-        for command in commands:  # a connection left watching keys must not be reused
-            if command[0] == b"WATCH":
-                self.watching = True
-            elif command[0] in (b"EXEC", b"UNWATCH", b"DISCARD"):
-                self.watching = False
+        for batch, _ in segments:  # a connection left watching keys must not be reused
+            for command in batch:
+                if command[0] == b"WATCH":
+                    self.watching = True
+                elif command[0] in (b"EXEC", b"UNWATCH", b"DISCARD"):
+                    self.watching = False
         self.clean = not self.watching
-        return replies
+        return outcomes
 
 
 class Executor:
@@ -206,6 +242,13 @@ class Executor:
         """
         async with self.hold() as held:
             return await held.run(commands, max_bytes)
+
+    async def run_segments(
+        self, segments: Sequence[tuple[Sequence[Command], int | None]]
+    ) -> list[list[Reply] | ExecutorError]:
+        """Several batches in one round trip on one connection (``Held.run_segments``)."""
+        async with self.hold() as held:
+            return await held.run_segments(segments)
 
     @contextlib.asynccontextmanager
     async def hold(self) -> AsyncIterator[Held]:

@@ -123,6 +123,11 @@ class ReplyStream:
         """Whether every byte read so far has been parsed."""
         return self.pos == len(self.buffer)
 
+    @property
+    def consumed(self) -> int:
+        """Bytes of the stream parsed so far."""
+        return self.received - (len(self.buffer) - self.pos)
+
 
 async def read_replies(
     reader: asyncio.StreamReader, count: int, max_bytes: int | None = None
@@ -133,3 +138,38 @@ async def read_replies(
     if not stream.drained:
         raise RedisConnectionError("protocol error: more replies than commands")
     return replies
+
+
+class SegmentTooLarge(RedisConnectionError):
+    """One segment's replies ran past its byte limit; ``done`` holds the segments before it."""
+
+    def __init__(self, done: list[list[Reply]], limit: int) -> None:
+        super().__init__(f"the reply was longer than {limit} bytes")
+        self.done = done
+        self.limit = limit
+
+
+async def read_segments(
+    reader: asyncio.StreamReader, segments: Sequence[tuple[int, int | None]]
+) -> list[list[Reply]]:
+    """The replies of pipelined segments, each ``(count, max_bytes)`` read within its own limit.
+
+    A segment is cut only by its own bytes: while it is incomplete, nothing of
+    the segments after it has arrived yet, so they never count against it.
+    """
+    stream = ReplyStream(reader)
+    done: list[list[Reply]] = []
+    for count, max_bytes in segments:
+        start = stream.consumed
+        stream.max_bytes = None if max_bytes is None else start + max_bytes
+        try:
+            replies = [await stream.next() for _ in range(count)]
+        except ReplyTooLarge:
+            raise SegmentTooLarge(done, max_bytes or 0) from None
+        # Its bytes may have come in with an earlier segment's read: measured as parsed too.
+        if max_bytes is not None and stream.consumed - start > max_bytes:
+            raise SegmentTooLarge(done, max_bytes)
+        done.append(replies)
+    if not stream.drained:
+        raise RedisConnectionError("protocol error: more replies than commands")
+    return done

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from redis.crc import key_slot
 from redis.exceptions import RedisError
 
+from tryredis.wire.coalesce import CoalescingExecutor
 from tryredis.wire.pool import Executor, Held, RawConnection, make_pool
 from tryredis.wire.protocol import Command
 from tryredis.wire.replies import ErrorReply, Reply
@@ -57,8 +58,10 @@ class SingleNode:
 
     def __init__(self, url: str, sizes: PoolSizes) -> None:
         self.url = url
-        self._executor = Executor(
-            make_pool(url, size=sizes.size, socket_timeout=sizes.timeout, wait=sizes.wait)
+        # Ordinary commands share round trips with other learners' (wire/coalesce.py);
+        # blocking ones would hold a shared pipeline up, so they never do.
+        self._executor = CoalescingExecutor(
+            Executor(make_pool(url, size=sizes.size, socket_timeout=sizes.timeout, wait=sizes.wait))
         )
         self._blocking = Executor(
             make_pool(url, size=sizes.blocking_size, socket_timeout=sizes.blocking_timeout,
@@ -160,10 +163,11 @@ class ClusterNodes:
                 (sizes.blocking_size, sizes.blocking_timeout) if blocking
                 else (sizes.size, sizes.timeout)
             )  # fmt: skip
-            self._pools[key] = Executor(
+            executor = Executor(
                 make_pool(self._node_url(host, port), size=size,
                           socket_timeout=timeout, wait=sizes.wait)
             )  # fmt: skip
+            self._pools[key] = executor if blocking else CoalescingExecutor(executor)
         return self._pools[key]
 
     def executor(self, learner_id: str) -> Executor:
