@@ -6,6 +6,8 @@ no client library), ``--concurrency`` learners at a time. Three modes:
 
 * default: the CPU time per request of ``--line``;
 * ``--profile``: the same under cProfile, the top functions printed;
+* ``--sample``: the same under pyinstrument (sampled, so cheap calls are not
+  inflated the way cProfile inflates them), the call tree printed;
 * ``--decompose``: interleaved rounds of variants that remove one cost at a time
   (a no-op Starlette endpoint, bench/ceiling.py's one redis-py GET, the REPL with
   its session touch answered from memory, without the journal, with the command's
@@ -13,7 +15,7 @@ no client library), ``--concurrency`` learners at a time. Three modes:
   one run. The stand-ins exist only in this script; they show what a part costs,
   not a way to run the site.
 
-    uv run python bench/profile_run.py [--line "INCR n"] [--profile | --decompose]
+    uv run python bench/profile_run.py [--line "INCR n"] [--profile | --sample | --decompose]
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from tryredis.embedded import EmbeddedRedis  # noqa: E402
 from tryredis.journal import Journal  # noqa: E402
 from tryredis.sessions import SessionStore, Touch  # noqa: E402
 from tryredis.settings import Settings  # noqa: E402
-from tryredis.wire import Executor, Reply, Status  # noqa: E402
+from tryredis.wire import CoalescingExecutor, Executor, Reply, Status  # noqa: E402
 
 UNLIMITED = {
     "TRYREDIS_RATE_PER_SECOND": "1000000",
@@ -89,9 +91,12 @@ async def call(app: Any, path: str, body: bytes, token: str = "") -> tuple[int, 
 
 
 async def cpu_per_request(
-    app: Any, path: str, body: bytes, tokens: list[str], requests: int, profile: bool = False
+    app: Any, path: str, body: bytes, tokens: list[str], requests: int, profile: str = ""
 ) -> float:
-    """Run ``requests`` requests, one task per token; the process's CPU µs per request."""
+    """Run ``requests`` requests, one task per token; the process's CPU µs per request.
+
+    ``profile``: "cprofile" (deterministic, every call) or "pyinstrument" (sampled).
+    """
     each = requests // len(tokens)
 
     async def learner(token: str) -> None:
@@ -99,16 +104,26 @@ async def cpu_per_request(
             status, answer = await call(app, path, body, token)
             assert status == 200, answer
 
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile() if profile == "cprofile" else None
+    sampler = None
+    if profile == "pyinstrument":
+        from pyinstrument import Profiler
+
+        sampler = Profiler(interval=0.0001, async_mode="disabled")
     cpu = time.process_time()
     if profiler:
         profiler.enable()
+    if sampler:
+        sampler.start()
     await asyncio.gather(*(learner(token) for token in tokens))
     if profiler:
         profiler.disable()
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
+    if sampler:
+        sampler.stop()
+        print(sampler.output_text(unicode=True, show_all=False))
     return (time.process_time() - cpu) / (each * len(tokens)) * 1e6
 
 
@@ -125,6 +140,7 @@ NOOP = Starlette(routes=[Route("/noop", noop, methods=["POST"])])
 def stand_ins(parts: set[str]) -> Iterator[None]:
     """Answer the named parts from memory: ``touch``, ``journal``, ``command`` (PING only)."""
     touch, record, run = SessionStore.touch, Journal.record, Executor.run
+    shared_run = CoalescingExecutor.run
     touched: dict[str, Touch] = {}
 
     async def remembered_touch(self: SessionStore, learner: str, address: str, cost: int) -> Touch:
@@ -138,6 +154,8 @@ def stand_ins(parts: set[str]) -> Iterator[None]:
     async def pong(self: Executor, commands: Any, max_bytes: int | None = None) -> list[Reply]:
         if len(commands) == 1 and commands[0][0] == b"PING":
             return [Status(b"PONG")]
+        if isinstance(self, CoalescingExecutor):
+            return await shared_run(self, commands, max_bytes)
         return await run(self, commands, max_bytes)
 
     if "touch" in parts:
@@ -145,11 +163,12 @@ def stand_ins(parts: set[str]) -> Iterator[None]:
     if "journal" in parts:
         Journal.record = no_record  # type: ignore[method-assign,assignment]
     if "command" in parts:
-        Executor.run = pong  # type: ignore[method-assign]
+        Executor.run = CoalescingExecutor.run = pong  # type: ignore[method-assign]
     try:
         yield
     finally:
         SessionStore.touch, Journal.record, Executor.run = touch, record, run  # type: ignore[method-assign]
+        CoalescingExecutor.run = shared_run  # type: ignore[method-assign]
 
 
 VARIANTS = [
@@ -207,7 +226,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="for --decompose")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--profile", action="store_true")
+    mode.add_argument("--profile", action="store_true", help="cProfile: every call")
+    mode.add_argument("--sample", action="store_true", help="pyinstrument: sampled, less skewed")
     mode.add_argument("--decompose", action="store_true")
     args = parser.parse_args()
     with EmbeddedRedis(Settings.from_env(UNLIMITED), sandbox_command_names()) as redis_server:
@@ -232,9 +252,8 @@ def main() -> int:
                     return
                 body = json.dumps({"line": args.line}).encode()
                 await cpu_per_request(app, "/api/v1/run", body, tokens, 20 * len(tokens))  # warm
-                us = await cpu_per_request(
-                    app, "/api/v1/run", body, tokens, args.requests, args.profile
-                )
+                profile = "cprofile" if args.profile else "pyinstrument" if args.sample else ""
+                us = await cpu_per_request(app, "/api/v1/run", body, tokens, args.requests, profile)
                 print(f"{args.line!r}, {len(tokens)} at a time: {us:.0f} µs CPU per request")
 
         try:
