@@ -101,6 +101,21 @@ def test_browser_cookie_needs_csrf_and_same_origin(client: TestClient) -> None:
     assert again.json()["results"][0]["output"] == '"1"'
 
 
+def test_a_token_cookie_or_csrf_header_with_any_byte_is_refused_not_a_500(
+    client: TestClient,
+) -> None:
+    # Headers arrive as latin-1 text; compare_digest raised on "é" and the site answered 500.
+    forged = ("a" * 26 + ".\u00e9").encode("latin-1")
+    cookie = {b"Cookie": b"tryredis_session=" + forged}
+    assert client.get("/repl", headers=cookie).status_code == 200  # a new learner's page
+    body = {"line": "PING"}
+    bearer = {b"Authorization": b"Bearer " + forged}
+    assert client.post("/api/v1/run", json=body, headers=bearer).status_code == 401
+    client.get("/repl")  # a genuine cookie, then a CSRF header with such a byte
+    csrf = {b"X-CSRF-Token": "\u00e9".encode("latin-1")}
+    assert client.post("/api/v1/run", json=body, headers=csrf).status_code == 403
+
+
 def test_learner_rate_limit_answers_429_with_retry_after(redis_server: RedisServer) -> None:
     settings = settings_for(redis_server, rate_per_second=2.0, rate_burst=3)
     with TestClient(create_app(settings)) as client:

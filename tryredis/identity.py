@@ -43,7 +43,8 @@ class Signer:
         learner_id, _, mac = value.partition(".")
         if not LEARNER_ID.fullmatch(learner_id):
             return None
-        if not hmac.compare_digest(mac, self._mac(purpose, learner_id)):
+        # compare_digest raises on non-ASCII text (a header may carry any latin-1 byte).
+        if not mac.isascii() or not hmac.compare_digest(mac, self._mac(purpose, learner_id)):
             return None
         return learner_id
 
@@ -53,4 +54,8 @@ class Signer:
 
     def check_csrf(self, learner_id: str, token: str | None) -> bool:
         """Whether ``token`` is this learner's CSRF token."""
-        return token is not None and hmac.compare_digest(token, self.csrf_token(learner_id))
+        return (
+            token is not None
+            and token.isascii()
+            and hmac.compare_digest(token, self.csrf_token(learner_id))
+        )
