@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from typing import Any
 
 import pytest
+from starlette.requests import ClientDisconnect, Request
 from starlette.testclient import TestClient
 
 from tests.conftest import ApiSession, settings_for
 from tests.support.redis_servers import RedisServer
 from tryredis.app import create_app
+from tryredis.views.api import ApiError, read_json
 
 
 def test_create_run_delete(client: TestClient, redis_server: RedisServer) -> None:
@@ -218,3 +222,31 @@ def test_browser_reset_empties_the_sandbox_and_leaves_multi(client: TestClient) 
     assert client.post("/sandbox/reset", json={}, headers=headers).status_code == 200
     assert out("GET k") == "(nil)"  # not QUEUED: the reset left the transaction
     assert out("EXEC") == "(error) ERR EXEC without MULTI"
+
+
+def test_a_body_in_many_messages_is_read_whole_within_its_limit(client: TestClient) -> None:
+    def request(*parts: bytes, disconnect: bool = False) -> Request:
+        messages: list[dict[str, Any]] = [
+            {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+            for i, part in enumerate(parts)
+        ]
+        if disconnect:
+            messages[-1] = {"type": "http.disconnect"}
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0)
+
+        headers = [(b"content-type", b"application/json")]  # no length: sent in chunks
+        scope = {"type": "http", "app": client.app, "headers": headers, "method": "POST"}
+        return Request(scope, receive)
+
+    assert asyncio.run(read_json(request(b'{"li', b"", b'ne": "PING"}'), 100)) == {"line": "PING"}
+    assert asyncio.run(read_json(request(b'{"line": "PING"}'), 100)) == {"line": "PING"}
+    with pytest.raises(ApiError) as over:
+        asyncio.run(read_json(request(b"[" + b"1," * 40, b"1" * 30 + b"]"), 100))
+    assert over.value.status == 413
+    with pytest.raises(ApiError) as whole:  # one message over the limit, no length declared
+        asyncio.run(read_json(request(b'"' + b"x" * 200 + b'"'), 100))
+    assert whole.value.status == 413
+    with pytest.raises(ClientDisconnect):
+        asyncio.run(read_json(request(b'{"li', b"", disconnect=True), 100))
