@@ -160,6 +160,8 @@ _CONNECTION_STATE = frozenset({b"WATCH", b"UNWATCH"})
 
 
 def _changes_connection(name: bytes | str | int) -> bool:
+    if type(name) is bytes and len(name) > 7:  # neither name: most commands stop here
+        return False
     if isinstance(name, str):
         name = name.encode()
     return isinstance(name, bytes) and name.upper() in _CONNECTION_STATE
@@ -177,8 +179,9 @@ class CoalescingExecutor(Executor):
 
     async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
         """The commands' replies, from a round trip that may carry other callers' batches."""
-        if any(_changes_connection(command[0]) for command in commands):
-            return await super().run(commands, max_bytes)
+        for command in commands:  # a loop, not any(): this runs for every command typed
+            if _changes_connection(command[0]):
+                return await super().run(commands, max_bytes)
         return await self.coalescer.run(commands, max_bytes)
 
     async def close(self) -> None:
