@@ -109,7 +109,7 @@ async def cpu_per_request(
     if profile == "pyinstrument":
         from pyinstrument import Profiler
 
-        sampler = Profiler(interval=0.0001, async_mode="disabled")
+        sampler = Profiler(interval=0.0005, async_mode="disabled")
     cpu = time.process_time()
     if profiler:
         profiler.enable()
