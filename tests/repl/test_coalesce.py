@@ -195,3 +195,37 @@ async def test_transactions_of_many_callers_share_a_flush_and_a_watch_never_does
         await executor.run([("DEL", *(f"{prefix}{n}" for n in range(20)))])
     finally:
         await executor.close()
+
+
+@ON_SESSION_LOOP
+async def test_a_flush_expects_at_most_a_mebibyte_of_replies(redis_server: RedisServer) -> None:
+    front = coalescer(redis_server)
+    try:
+        # 40 batches that each may take 60 KB: 17 fit in a flush's 1 MiB, so 3 flushes.
+        await asyncio.gather(*(front.run([("PING",)], expected=60_000) for _ in range(40)))
+        assert front.round_trips == 3
+    finally:
+        await front.close()
+
+
+@ON_SESSION_LOOP
+async def test_big_replies_of_many_callers_never_share_a_clients_output_buffer(
+    fresh_redis: RedisServer,
+) -> None:
+    executor = CoalescingExecutor(
+        Executor(make_pool(fresh_redis.url, size=16, socket_timeout=10, wait=5.0))
+    )
+    key = "test:coalesce:big"
+    try:
+        # As the embedded Redis is configured: a client whose replies pass 4 MB is cut.
+        await executor.run([("CONFIG", "SET", "client-output-buffer-limit", "normal 4mb 1mb 10")])
+        await executor.run([("SETRANGE", key, 400_000, "x")])
+        # Twelve callers read 400 KB each at once: in one pipeline that is 4.8 MB of replies
+        # on one connection, and Redis would cut it, failing every one of them.
+        replies = await asyncio.gather(
+            *(executor.run([("GET", key)], max_bytes=600_000, expected=400_100) for _ in range(12))
+        )
+        assert all(len(reply[0]) == 400_001 for reply in replies)  # type: ignore[arg-type]
+        assert executor.coalescer.round_trips == 2  # the CONFIG SET, then the SETRANGE
+    finally:
+        await executor.close()

@@ -203,15 +203,16 @@ class Sandbox:
         if not self.usage_known:  # opened without the admission's totals: read them once
             runner.usage = await self.index.usage()
             self.usage_known = True
-        await runner.admit([(analysis, args)])
+        (bounds,) = await runner.admit([(analysis, args)])
         command = self.context.rewrite(analysis, args)
         writes = analysis.written(args)
         if analysis.timeout is not None:
             reply = await runner.blocking(command, writes)
         elif writes:
-            reply = await runner.write(command, writes, self.transactions.bumps(writes))
+            bumps = self.transactions.bumps(writes)
+            reply = await runner.write(command, writes, bumps, bounds.reply)
         else:
-            reply = await runner.read(command)
+            reply = await runner.read(command, bounds.reply)
         return self.check_reply_size(self.namespace.strip_reply(analysis.spec.name, reply))
 
     async def pubsub(self, spec: CommandSpec, args: list[bytes]) -> Reply:

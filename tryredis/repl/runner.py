@@ -175,19 +175,23 @@ class Runner:
         return list(exec_reply[:commands])
 
     async def write(
-        self, command: Command, writes: Sequence[bytes], extra: Sequence[Command]
+        self, command: Command, writes: Sequence[bytes], extra: Sequence[Command], reply: int
     ) -> Reply:
-        """Run one write atomically with its record."""
+        """Run one write atomically with its record (``reply``: its reply's bound)."""
         replies = await self.context.executor.run(
-            self.atomic([command], writes, extra), max_bytes=self.meter.wire_limit()
+            self.atomic([command], writes, extra),
+            max_bytes=self.meter.wire_limit(),
+            expected=reply + REPLY_SLACK,
         )
         settled = await self.settle(replies, 1, writes)
         return settled if isinstance(settled, ErrorReply) else settled[0]
 
-    async def read(self, command: Command) -> Reply:
-        """Run one read-only command."""
-        (reply,) = await self.context.executor.run([command], max_bytes=self.meter.wire_limit())
-        return reply
+    async def read(self, command: Command, reply: int) -> Reply:
+        """Run one read-only command (``reply``: its reply's bound)."""
+        (answer,) = await self.context.executor.run(
+            [command], max_bytes=self.meter.wire_limit(), expected=reply + REPLY_SLACK
+        )
+        return answer
 
     async def blocking(self, command: Command, writes: Sequence[bytes]) -> Reply:
         """A blocking command on its own pool: written ahead, recorded after (MULTI won't block)."""

@@ -42,12 +42,19 @@ FLUSHES = 2
 """Round trips in flight at once: one on the wire while the next batch gathers."""
 MAX_COMMANDS = 512
 """Commands per flush at most, so that one pipeline's write and replies stay small."""
+FLUSH_REPLY_BYTES = 1 << 20
+"""Expected reply bytes per flush at most. Redis holds a pipeline's replies in one
+client's output buffer, which it cuts at 4 MB (redisconf: ``client-output-buffer-limit
+normal 4mb``): that would fail every batch of the flush."""
+SHARED_REPLY_BYTES = 64 << 10
+"""A batch that may take more than this goes on a connection of its own."""
 
 
 @dataclass
 class _Waiting:
     commands: Sequence[Command]
     max_bytes: int | None
+    expected: int
     future: asyncio.Future[list[Reply]]
     since: float = field(default_factory=time.monotonic)
 
@@ -65,14 +72,17 @@ class Coalescer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._scheduled = False
 
-    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
+    async def run(
+        self, commands: Sequence[Command], max_bytes: int | None = None, expected: int = 0
+    ) -> list[Reply]:
         """Send the commands (in one pipeline with others' batches) and return their replies.
 
-        ``max_bytes`` bounds this batch's own replies, wherever it is in a pipeline.
+        ``max_bytes`` bounds this batch's own replies, wherever it is in a pipeline;
+        ``expected`` is what they should take, so that a flush's replies stay small.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Reply]] = loop.create_future()
-        self._waiting.append(_Waiting(commands, max_bytes, future))
+        self._waiting.append(_Waiting(commands, max_bytes, expected, future))
         if not self._scheduled and self._in_flight < self.flushes:
             # Not at once: the other requests this loop step wakes (say, every caller of
             # the flush that just came back) join the same round trip.
@@ -94,9 +104,9 @@ class Coalescer:
             self._start()
 
     def _start(self) -> None:
-        """Take the queued batches (up to MAX_COMMANDS) into one flush task."""
+        """Take the queued batches (up to MAX_COMMANDS, FLUSH_REPLY_BYTES) into one flush task."""
         batch: list[_Waiting] = []
-        commands = 0
+        commands = expected = 0
         stale = time.monotonic() - self.wait
         while self._waiting:
             waiting = self._waiting[0]
@@ -107,10 +117,14 @@ class Coalescer:
                 self._waiting.pop(0)
                 waiting.future.set_exception(busy_error())
                 continue
-            if batch and commands + len(waiting.commands) > MAX_COMMANDS:
+            if batch and (
+                commands + len(waiting.commands) > MAX_COMMANDS
+                or expected + waiting.expected > FLUSH_REPLY_BYTES
+            ):
                 break
             batch.append(self._waiting.pop(0))
             commands += len(waiting.commands)
+            expected += waiting.expected
         if not batch:
             return
         self._in_flight += 1
@@ -177,12 +191,23 @@ class CoalescingExecutor(Executor):
         super().__init__(executor.pool)
         self.coalescer = Coalescer(executor, flushes=flushes)
 
-    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
-        """The commands' replies, from a round trip that may carry other callers' batches."""
+    async def run(
+        self,
+        commands: Sequence[Command],
+        max_bytes: int | None = None,
+        expected: int | None = None,
+    ) -> list[Reply]:
+        """The commands' replies, from a round trip that may carry other callers' batches.
+
+        Without ``expected`` a batch is taken to need all of ``max_bytes``.
+        """
+        size = expected if expected is not None else (max_bytes or 0)
+        if size > SHARED_REPLY_BYTES:
+            return await super().run(commands, max_bytes)
         for command in commands:  # a loop, not any(): this runs for every command typed
             if _changes_connection(command[0]):
                 return await super().run(commands, max_bytes)
-        return await self.coalescer.run(commands, max_bytes)
+        return await self.coalescer.run(commands, max_bytes, size)
 
     async def close(self) -> None:
         """Wait for the flushes in flight, then close the pool's connections."""

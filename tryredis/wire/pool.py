@@ -234,8 +234,16 @@ class Executor:
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
 
-    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
+    async def run(
+        self,
+        commands: Sequence[Command],
+        max_bytes: int | None = None,
+        expected: int | None = None,
+    ) -> list[Reply]:
         """Send the commands in one round trip (not a transaction) and return their replies.
+
+        ``max_bytes`` is the hard cap on the replies' bytes; ``expected`` the most the
+        cost model says they take (a hint: executors that share round trips use it).
 
         The pool's socket timeout bounds the wait (never ``read_response``'s own
         timeout argument: on expiry it returns None and leaves the reply unread).

@@ -197,14 +197,19 @@ class SlotExecutor(Executor):
         self.slot = slot
         self.is_blocking = blocking
 
-    async def run(self, commands: Sequence[Command], max_bytes: int | None = None) -> list[Reply]:
+    async def run(
+        self,
+        commands: Sequence[Command],
+        max_bytes: int | None = None,
+        expected: int | None = None,
+    ) -> list[Reply]:
         """Run on the slot's node; after MOVED/ASK, refresh the map and run once more."""
         node = self.nodes.node_executor(self.slot, self.is_blocking)
-        replies = await node.run(commands, max_bytes)
+        replies = await node.run(commands, max_bytes, expected)
         if _not_run(replies):
             await self.nodes.refresh()
             node = self.nodes.node_executor(self.slot, self.is_blocking)
-            replies = await node.run(commands, max_bytes)
+            replies = await node.run(commands, max_bytes, expected)
         return replies
 
     @contextlib.asynccontextmanager
