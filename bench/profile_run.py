@@ -151,12 +151,14 @@ def stand_ins(parts: set[str]) -> Iterator[None]:
     async def no_record(self: Journal, *args: Any) -> None:
         return None
 
-    async def pong(self: Executor, commands: Any, max_bytes: int | None = None) -> list[Reply]:
+    async def pong(
+        self: Executor, commands: Any, max_bytes: int | None = None, expected: int | None = None
+    ) -> list[Reply]:
         if len(commands) == 1 and commands[0][0] == b"PING":
             return [Status(b"PONG")]
         if isinstance(self, CoalescingExecutor):
-            return await shared_run(self, commands, max_bytes)
-        return await run(self, commands, max_bytes)
+            return await shared_run(self, commands, max_bytes, expected)
+        return await run(self, commands, max_bytes, expected)
 
     if "touch" in parts:
         SessionStore.touch = remembered_touch  # type: ignore[method-assign,assignment]
