@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from tryredis.repl.namespace import Namespace
-from tryredis.wire import Command, Executor, Reply, is_noscript
+from tryredis.wire import ALONE, Command, Executor, Reply, is_noscript
 
 # Run as the sandbox's Redis user, so its key and command rules apply inside.
 # KEYS: index, totals, expiries, dirty. ARGV: the namespace prefix, then names.
@@ -216,12 +216,14 @@ class KeyIndex:
         """The EVALSHA that measures ``names`` (and every pending key); replies the totals."""
         return (b"EVALSHA", self.sync_sha, b"4", *self.keys, self.namespace.prefix, *names)
 
-    async def run_script(self, commands: Sequence[Command]) -> list[Reply]:
+    async def run_script(
+        self, commands: Sequence[Command], expected: int | None = None
+    ) -> list[Reply]:
         """Run commands, loading the index scripts if Redis forgot them (a restart)."""
-        replies = await self.executor.run(commands)
+        replies = await self.executor.run(commands, expected=expected)
         if any(is_noscript(reply) for reply in replies):
             await self.load_scripts()
-            replies = await self.executor.run(commands)
+            replies = await self.executor.run(commands, expected=expected)
         return replies
 
     async def load_scripts(self) -> None:
@@ -249,7 +251,8 @@ class KeyIndex:
 
     async def listing(self) -> tuple[Usage, dict[bytes, Entry]]:
         """Every key with its entry, after pruning (one round trip)."""
-        replies = await self.run_script([self.sync(), (b"HGETALL", self.key)])
+        # Every key name of the sandbox: no small bound, so on a connection of its own.
+        replies = await self.run_script([self.sync(), (b"HGETALL", self.key)], expected=ALONE)
         flat = replies[1] if isinstance(replies[1], list) else []
         found: dict[bytes, Entry] = {}
         for name, value in zip(flat[0::2], flat[1::2], strict=True):

@@ -4,7 +4,7 @@ The sandbox engine and the session store both use it; nothing here knows about
 learners, limits or HTTP.
 """
 
-from tryredis.wire.coalesce import Coalescer, CoalescingExecutor
+from tryredis.wire.coalesce import ALONE, Coalescer, CoalescingExecutor
 from tryredis.wire.pool import Executor, ExecutorError, Held, Pool, RawConnection, make_pool
 from tryredis.wire.protocol import (
     Command,
@@ -20,7 +20,7 @@ from tryredis.wire.replies import ErrorReply, Reply, Status, is_noscript
 from tryredis.wire.router import ClusterNodes, PoolSizes, Router, SingleNode
 
 __all__ = [
-    "ClusterNodes", "Coalescer", "CoalescingExecutor", "Command", "ErrorReply", "Executor",
+    "ALONE", "ClusterNodes", "Coalescer", "CoalescingExecutor", "Command", "ErrorReply", "Executor",
     "ExecutorError", "Held", "Pool", "PoolSizes", "RawConnection", "Reply", "ReplyStream",
     "ReplyTooLarge", "Router", "SegmentTooLarge", "SingleNode", "Status", "is_noscript",
     "make_pool", "pack", "parse_reply", "read_replies", "read_segments",

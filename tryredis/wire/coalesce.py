@@ -48,6 +48,8 @@ client's output buffer, which it cuts at 4 MB (redisconf: ``client-output-buffer
 normal 4mb``): that would fail every batch of the flush."""
 SHARED_REPLY_BYTES = 64 << 10
 """A batch that may take more than this goes on a connection of its own."""
+ALONE = 1 << 62
+"""``expected=`` for a batch whose replies have no small bound: it never shares."""
 
 
 @dataclass
