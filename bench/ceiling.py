@@ -1,4 +1,4 @@
-"""The ceiling for tryredis's architecture: a bare Starlette endpoint doing one Redis GET.
+"""The ceiling for tryredis's architecture: a bare Starlette endpoint doing one Redis INCR.
 
 Same stack as the REPL path (uvicorn, Starlette, redis-py asyncio with hiredis, the
 same Redis over the same unix socket, a JSON request and a JSON response), with none
@@ -21,10 +21,10 @@ redis = Redis.from_url(os.environ["BENCH_REDIS_URL"])
 
 
 async def run(request: Request) -> Response:
-    """Read the JSON body, GET one key, answer JSON."""
+    """Read the JSON body, INCR one key (issue 13 compares the REPL's INCR with it), answer JSON."""
     body = json.loads(await request.body())
-    value = await redis.get(body["key"])
-    return JSONResponse({"value": value.decode() if isinstance(value, bytes) else value})
+    value = await redis.incr(body["key"])
+    return JSONResponse({"value": value})
 
 
 app = Starlette(routes=[Route("/ceiling", run, methods=["POST"])])

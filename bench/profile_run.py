@@ -9,7 +9,7 @@ no client library), ``--concurrency`` learners at a time. Three modes:
 * ``--sample``: the same under pyinstrument (sampled, so cheap calls are not
   inflated the way cProfile inflates them), the call tree printed;
 * ``--decompose``: interleaved rounds of variants that remove one cost at a time
-  (a no-op Starlette endpoint, bench/ceiling.py's one redis-py GET, the REPL with
+  (a no-op Starlette endpoint, bench/ceiling.py's one redis-py INCR, the REPL with
   its session touch answered from memory, without the journal, with the command's
   own round trip answered from memory), so that each part's share is measured in
   one run. The stand-ins exist only in this script; they show what a part costs,
@@ -176,7 +176,7 @@ def stand_ins(parts: set[str]) -> Iterator[None]:
 VARIANTS = [
     # (name, app, line, parts answered from memory)
     ("no-op Starlette endpoint", "noop", "", set()),
-    ("ceiling: one redis-py GET", "ceiling", "", set()),
+    ("ceiling: one redis-py INCR", "ceiling", "", set()),
     ("REPL help incr, no touch/journal", "repl", "help incr", {"touch", "journal"}),
     ("REPL PING, no Redis at all", "repl", "PING", {"touch", "journal", "command"}),
     ("REPL PING, no touch/journal", "repl", "PING", {"touch", "journal"}),

@@ -190,9 +190,9 @@ def measure(seconds: int, rounds: int, baseline: Path | None = None) -> list[Mea
                 post(site + "/api/v1/run", {"lines": ["SET k hello", "SET n 0"]}, token)
             import redis
 
-            redis.Redis.from_url(redis_server.site_url).set("tryredis:bench", "hello")
+            redis.Redis.from_url(redis_server.site_url).set("tryredis:bench", "0")
             targets = [
-                ("ceiling: one Redis GET", ceiling, ceiling_pid, "/ceiling",
+                ("ceiling: one Redis INCR", ceiling, ceiling_pid, "/ceiling",
                  ['{"key":"tryredis:bench"}']),
                 ("REPL: GET k", site, site_pid, "/api/v1/run", ['{"line":"GET k"}']),
                 ("REPL: INCR n", site, site_pid, "/api/v1/run", ['{"line":"INCR n"}']),
