@@ -45,7 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.classroom import SITE_URL, find_site_url, start_site, wait_ready  # noqa: E402
 from bench.helpers import free_port, git_head, machine_line, pct  # noqa: E402
-from bench.school import cpu_seconds, rss_mb, stop_site, worker_pids  # noqa: E402
+from bench.school import stop_site  # noqa: E402
+from bench.school_probes import cpu_seconds, rss_mb, worker_pids  # noqa: E402
 from tryredis.settings import Settings  # noqa: E402
 
 STAMP = re.compile(r"t(\d{10}\.\d+)")
