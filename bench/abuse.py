@@ -33,8 +33,6 @@ import functools
 import multiprocessing
 import os
 import random
-import re
-import ssl
 import subprocess
 import sys
 import time
@@ -49,24 +47,21 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.abuse_attackers import attack  # noqa: E402
+from bench.abuse_clients import LESSON, POLITE, TLS, Client  # noqa: E402
 from bench.classroom import wait_ready  # noqa: E402
 from bench.helpers import free_port, pct  # noqa: E402
 from bench.redis_time import bench_admin, embedded_style, machine, socket_url  # noqa: E402
 from tryredis.settings import Settings  # noqa: E402
 
-LESSON = "keys-and-strings"
 ROUNDS = 3  # alone and attacked windows, alternating
+NICE = {"value": 19}  # --attacker-nice: the attackers' process's CPU priority
 HONEST_LINES = [
     "SET greeting hello", "GET greeting", "INCR visits", "EXPIRE greeting 300", "TTL greeting",
     "LPUSH queue job1 job2", "LRANGE queue 0 -1", "HSET user:1 name Ada lang en",
     "HGETALL user:1", "SADD tags redis db", "SMEMBERS tags", "ZADD board 10 ada 7 bob",
     "ZRANGE board 0 -1 WITHSCORES", "KEYS *", "DEL queue", "MGET greeting visits",
 ]  # fmt: skip
-CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-# One TLS context for every client: httpx builds a fresh one per AsyncClient by default,
-# ~60 ms of CPU in this process's event loop each (certifi's bundle), which stalled every
-# request in flight here whenever a learner arrived or the flood made a new client.
-TLS = ssl.create_default_context()
 
 
 @dataclass
@@ -104,49 +99,6 @@ class Lag:
             asked = time.perf_counter()
             await asyncio.sleep(0.01)
             self.worst_ms = max(self.worst_ms, (time.perf_counter() - asked - 0.01) * 1000)
-
-
-NICE = {"value": 19}  # --attacker-nice: the attackers' process's CPU priority
-POLITE = {"on": False}  # --polite: attackers wait as long as a 429's Retry-After says
-ANSWERED: dict[int, int] = defaultdict(int)  # the attackers' responses by status (their process)
-
-
-async def _obey(response: httpx.Response) -> None:
-    ANSWERED[response.status_code] += 1
-    if POLITE["on"] and response.status_code in (429, 503):
-        await asyncio.sleep(float(response.headers.get("retry-after", "1")))
-
-
-class Client:
-    """One browser (cookie and CSRF token) behind one address."""
-
-    def __init__(self, base: str, address: str) -> None:
-        self.base = base
-        honest = address.startswith("10.")
-        self.http = httpx.AsyncClient(
-            base_url=base,
-            timeout=30,
-            verify=TLS,
-            headers={"x-forwarded-for": address},
-            event_hooks={} if honest else {"response": [_obey]},
-        )
-        self.csrf = ""
-
-    async def page(self, slug: str = LESSON) -> httpx.Response:
-        response = await self.http.get(f"/lesson/{slug}")
-        if match := CSRF.search(response.text):
-            self.csrf = match.group(1)
-        return response
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"x-csrf-token": self.csrf, "origin": self.base}
-
-    async def run(self, lines: list[str]) -> httpx.Response:
-        return await self.http.post("/api/v1/run", json={"lines": lines}, headers=self.headers)
-
-    async def check(self) -> httpx.Response:
-        return await self.http.post(f"/lesson/{LESSON}/exercises/check", headers=self.headers)
 
 
 async def timed(tally: Tally, kind: str, request: Any) -> httpx.Response | None:
@@ -200,95 +152,6 @@ async def honest(base: str, n: int, tally: Tally, until: float) -> None:
         await client.http.aclose()
 
 
-async def forever(until: float, attack: Any) -> None:
-    """Run one attack move after another; an attacker's own errors and 429s are its loss."""
-    while time.monotonic() < until:
-        try:
-            await attack()
-        except (httpx.HTTPError, KeyError, ValueError):
-            await asyncio.sleep(0.05)
-
-
-async def glob_attacker(base: str, until: float) -> None:
-    """Worker CPU: long key names and the worst glob patterns within the length cap."""
-    client = Client(base, "203.0.113.1")
-    await client.page()
-    names = [f"k{i}:" + "ab" * 1900 for i in range(200)]
-    for i in range(0, len(names), 10):
-        await client.run([f"SET {name} v" for name in names[i : i + 10]])
-    patterns = [
-        "*" + "[a-b]*" * 20, "*a*b*a*b*a*b*a*b*a*b*a*b*a*b*a*b*a*b*a*b*a*b*x",
-        "*[^a][^b]*" * 10, "k*" + "?" * 100,
-    ]  # fmt: skip
-
-    async def move() -> None:
-        lines = [f"KEYS {p}" for p in patterns] + [f"SCAN 0 MATCH {p} COUNT 1000" for p in patterns]
-        response = await client.run(lines)
-        if response.status_code == 429:
-            await client.page()  # a fresh sandbox when the bucket is empty: the address pays
-            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
-
-    await forever(until, move)
-
-
-async def reply_attacker(base: str, until: float) -> None:
-    """Replies and Redis time: amplified MGET, big sets scanned and stored."""
-    client = Client(base, "203.0.113.2")
-    await client.page()
-    await client.run(["SETRANGE k 65535 x"])
-    members = " ".join("m" * 200 + str(i) for i in range(60))
-    await client.run([f"SADD s{j} {members}" for j in range(4)])
-
-    async def move() -> None:
-        lines = ["MGET " + " ".join(["k"] * 63)] * 10 + [
-            "SSCAN s0 0 MATCH *[a-z]*9* COUNT 1000", "SUNIONSTORE u s0 s1 s2 s3",
-            "SINTERSTORE i s0 s1", "SORT s0 ALPHA", "GETRANGE k 0 -1", "LCS k k",
-        ]  # fmt: skip
-        response = await client.run(lines)
-        if response.status_code == 429:
-            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
-
-    await forever(until, move)
-
-
-async def flood_attacker(base: str, until: float) -> None:
-    """Memory, pools and shares: new sandboxes filled to the quota, blocking, streams."""
-    fill = [f"SETRANGE f{i} 65535 x" for i in range(15)]
-
-    async def new_sandbox() -> None:
-        client = Client(base, "203.0.113.3")
-        try:
-            await client.page()
-            await client.run(fill)
-        finally:
-            await client.http.aclose()
-
-    async def blocker() -> None:
-        client = Client(base, "203.0.113.3")
-        await client.page()
-        await client.run(["BLPOP q 10"])
-        await client.http.aclose()
-
-    async def streamer() -> None:
-        client = Client(base, "203.0.113.3")
-        await client.page()
-        async with client.http.stream("GET", "/repl/subscribe?line=SUBSCRIBE%20c") as r:
-            async for _ in r.aiter_bytes():
-                break  # gone at once, as the issue's stream that kept its marker
-        await client.http.aclose()
-
-    async def move() -> None:
-        await asyncio.gather(
-            *(new_sandbox() for _ in range(4)), *(blocker() for _ in range(4)), streamer(),
-            return_exceptions=True,
-        )  # fmt: skip
-
-    await forever(until, move)
-
-
-ATTACKERS = {"glob": glob_attacker, "reply": reply_attacker, "flood": flood_attacker}
-
-
 async def monitor(base: str, watch: Watch, admin: redis.Redis, until: float) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=5, verify=TLS) as http:
         while time.monotonic() < until:
@@ -305,36 +168,6 @@ async def monitor(base: str, watch: Watch, admin: redis.Redis, until: float) -> 
 
 
 Outcome = tuple[Tally, Watch, tuple[float, str]]
-
-
-def attack(
-    base: str,
-    seconds: float,
-    attackers: list[str],
-    polite: bool,
-    nice: int,
-    ready: Any,
-    go: Any,
-    out: Any,
-) -> None:
-    """One window's attackers, in a process of their own, from ``go`` for ``seconds``.
-
-    At the lowest CPU priority: real attackers' clients run on their own machines, so
-    their client-side work (parsing replies of up to 1 MiB, hundreds of requests a
-    second) must not take this 2-core machine's CPU from the site, its Redis
-    or the honest learners' generator. The responses they got are sent back on ``out``,
-    so the report shows how hard they attacked."""
-    os.nice(nice)
-    POLITE["on"] = polite
-    ready.set()  # imported (the spawned process ran this module's top level)
-    go.wait()
-
-    async def main() -> None:
-        until = time.monotonic() + seconds
-        await asyncio.gather(*(ATTACKERS[name](base, until) for name in attackers))
-
-    asyncio.run(main())
-    out.put(dict(ANSWERED))
 
 
 async def phase(base: str, admin: redis.Redis, honest_count: int, seconds: float,
