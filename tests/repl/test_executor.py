@@ -19,7 +19,7 @@ from tryredis.wire import (
     make_pool,
     pack,
     parse_reply,
-    read_replies,
+    read_segments,
 )
 
 ON_SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
@@ -58,7 +58,7 @@ def test_parser_round_trips_typed_replies_in_any_chunking(replies: list[Reply], 
                 await asyncio.sleep(0)
 
         feeder = asyncio.ensure_future(feed())
-        parsed = await read_replies(reader, len(replies))
+        (parsed,) = await read_segments(reader, [(len(replies), None)])
         await feeder
         return parsed
 

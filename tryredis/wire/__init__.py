@@ -13,7 +13,6 @@ from tryredis.wire.protocol import (
     SegmentTooLarge,
     pack,
     parse_reply,
-    read_replies,
     read_segments,
 )
 from tryredis.wire.replies import ErrorReply, Reply, Status, is_noscript
@@ -23,5 +22,5 @@ __all__ = [
     "ALONE", "ClusterNodes", "Coalescer", "CoalescingExecutor", "Command", "ErrorReply", "Executor",
     "ExecutorError", "Held", "Pool", "PoolSizes", "RawConnection", "Reply", "ReplyStream",
     "ReplyTooLarge", "Router", "SegmentTooLarge", "SingleNode", "Status", "is_noscript",
-    "make_pool", "pack", "parse_reply", "read_replies", "read_segments",
+    "make_pool", "pack", "parse_reply", "read_segments",
 ]  # fmt: skip

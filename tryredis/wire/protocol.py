@@ -129,17 +129,6 @@ class ReplyStream:
         return self.received - (len(self.buffer) - self.pos)
 
 
-async def read_replies(
-    reader: asyncio.StreamReader, count: int, max_bytes: int | None = None
-) -> list[Reply]:
-    """Read exactly ``count`` replies (more bytes than that is a protocol error)."""
-    stream = ReplyStream(reader, max_bytes)
-    replies = [await stream.next() for _ in range(count)]
-    if not stream.drained:
-        raise RedisConnectionError("protocol error: more replies than commands")
-    return replies
-
-
 class SegmentTooLarge(RedisConnectionError):
     """One segment's replies ran past its byte limit; ``done`` holds the segments before it."""
 
