@@ -211,10 +211,13 @@ class Held:
                     maybe_ran=False,
                 )
             )
-            lost = ExecutorError(
-                "The connection to Redis was dropped before this reply was read.", maybe_ran=True
+            outcomes.extend(  # one exception each: each is raised in its own caller's task
+                ExecutorError(
+                    "The connection to Redis was dropped before this reply was read.",
+                    maybe_ran=True,
+                )
+                for _ in segments[len(outcomes) :]
             )
-            outcomes.extend(lost for _ in segments[len(outcomes) :])
             return outcomes  # not clean: the connection is dropped on release
         except (RedisError, OSError, TimeoutError) as error:
             raise ExecutorError(_lost(error), maybe_ran=sent) from None
