@@ -103,22 +103,17 @@ async def read_body(request: Request, limit: int) -> bytes:
                 if message["type"] != "http.request":  # the client went away
                     raise ClientDisconnect
                 chunk: bytes = message.get("body", b"")
-                more = message.get("more_body", False)
-                if not more and not parts:  # the whole body in one message: no copy
-                    body = chunk
-                    break
-                parts += chunk
-                if len(parts) > limit:
+                if len(parts) + len(chunk) > limit:
                     raise ApiError(413, f"the body is over {limit} bytes")
-                if not more:
-                    body = bytes(parts)
-                    break
+                if message.get("more_body", False):
+                    parts += chunk
+                elif not parts:  # the whole body in one message: no copy
+                    return chunk
+                else:
+                    return bytes(parts + chunk)
     except TimeoutError:
         late = f"the body did not arrive within {seconds:g} s (TRYREDIS_HTTP_BODY_TIMEOUT_SECONDS)"
         raise ApiError(408, late, {"connection": "close"}) from None
-    if len(body) > limit:
-        raise ApiError(413, f"the body is over {limit} bytes")
-    return body
 
 
 async def read_json(request: Request, limit: int) -> Any:
