@@ -193,10 +193,7 @@ class Held:
         outcomes: list[list[Reply] | ExecutorError]
         try:
             async with asyncio.timeout(connection.socket_timeout):
-                if len(segments) == 1:
-                    writer.write(pack(segments[0][0]))
-                else:
-                    writer.write(pack([command for batch, _ in segments for command in batch]))
+                writer.write(pack([command for batch, _ in segments for command in batch]))
                 await writer.drain()
                 sent = True
                 outcomes = list(
