@@ -6,6 +6,8 @@ against them the way ``test_table.py`` checks 7.0.15's against the live server.
 The live tests run on the machine's redis-server (7.0.15: the newer commands stay
 unknown), and on a newer server when one is given (``TRYREDIS_TEST_NEWER_REDIS``,
 a redis-server 7.4+) or a ``valkey-server`` is on PATH (or ``TRYREDIS_TEST_VALKEY``).
+On a newer server every exercise of the course must also be solvable (encodings differ
+from 7.0's: a small set is a listpack on 7.2+).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import ApiSession, settings_for
+from tests.lessons.course import Learner
 from tests.repl.test_engine import real_redis_outputs
 from tests.support.clidump import command_info, dump_names, read_dump
+from tests.support.live import serving
 from tests.support.redis_servers import REDIS_SERVER, RedisServer, running_redis
 from tryredis.app import create_app
+from tryredis.lessons import load_lessons
 from tryredis.repl import Limits, ServerInfo, help_text, probe_server, table
 from tryredis.repl.command_docs import DOCS
 from tryredis.repl.commands import NEWER
@@ -34,6 +39,7 @@ from tryredis.repl.docs_render import docs_from_reply
 from tryredis.repl.keyindex import SCRIPTS, Usage
 from tryredis.repl.newer_docs import NEWER_DOCS
 from tryredis.repl.spec import CommandError, CommandSpec
+from tryredis.settings import PROJECT_ROOT
 from tryredis.wire import Executor, make_pool
 
 DUMPED = ["redis-unstable-2024-10", "valkey-unstable-2024-10"]
@@ -284,3 +290,28 @@ def test_on_a_newer_redis_hash_fields_expire_and_the_index_follows(
             time.sleep(0.1)  # the last field of g expires: g goes, and the index sees it
         assert learner.out("DBSIZE") == "(integer) 1"
         assert learner.out("KEYS *") == '1) "h"'
+
+
+def _unsolved_exercises(server: RedisServer) -> list[str]:
+    """Every command exercise whose reference solution does not pass on ``server``."""
+    failed = []
+    with serving(create_app(settings_for(server))) as url:
+        for lesson in load_lessons(PROJECT_ROOT / "lessons_md"):
+            for exercise in lesson.exercises:
+                if exercise.kind != "commands":
+                    continue
+                learner = Learner(url)
+                try:
+                    if not learner.attempt(exercise, exercise.solution).passed:
+                        failed.append(lesson.progress_name(exercise.id))
+                finally:
+                    learner.close()
+    return failed
+
+
+def test_on_a_newer_redis_every_exercise_can_be_solved(newer_redis: RedisServer) -> None:
+    assert _unsolved_exercises(newer_redis) == []
+
+
+def test_on_valkey_every_exercise_can_be_solved(valkey: RedisServer) -> None:
+    assert _unsolved_exercises(valkey) == []
