@@ -195,6 +195,10 @@ def test_field_expiry_sync_script_differs_only_by_its_switch() -> None:
     assert SCRIPTS["sync"][1] != SCRIPTS["sync_fields"][1]
 
 
+# The one error text the engine words itself that differs by server and version.
+UNBALANCED_STREAMS = ["XREAD STREAMS a b c", "XREADGROUP GROUP g c STREAMS a b c",
+                      "MULTI", "XREAD COUNT 1 STREAMS a", "EXEC"]  # fmt: skip
+
 # -- live servers ---------------------------------------------------------------------
 
 pytestmark_live = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed")
@@ -220,7 +224,7 @@ def test_on_7_0_15_newer_commands_stay_the_servers_unknown_command(server: Redis
     assert found.version == server.client().info("server")["redis_version"]
     assert found.offered == frozenset() and found.docs == DOCS
     lines = ["HEXPIRE h 10 FIELDS 1 f", "hsetex h FIELDS 1 f v", "httl h FIELDS 1 f",
-             "WAITAOF 0 0 0", "CLIENT SETINFO lib-name x"]  # fmt: skip
+             "WAITAOF 0 0 0", "CLIENT SETINFO lib-name x", *UNBALANCED_STREAMS]  # fmt: skip
     expected = asyncio.run(real_redis_outputs(server, lines))
     with TestClient(create_app(settings_for(server))) as client:
         learner = ApiSession.open(client)
@@ -251,7 +255,8 @@ def test_on_valkey_the_table_follows_its_command_list(valkey: RedisServer) -> No
     assert (found.name, found.version) == ("Valkey", info["valkey_version"])
     listed = {n.decode() if isinstance(n, bytes) else n for n in valkey.client().command_list()}
     assert found.offered == NEWER & listed
-    lines = ["HSET h f v", "HEXPIRE h 10 FIELDS 1 f", "HGETDEL h FIELDS 1 f", "HGET h f"]
+    lines = ["HSET h f v", "HEXPIRE h 10 FIELDS 1 f", "HGETDEL h FIELDS 1 f", "HGET h f",
+             *UNBALANCED_STREAMS]  # fmt: skip
     expected = asyncio.run(real_redis_outputs(valkey, lines))
     with TestClient(create_app(settings_for(valkey))) as client:
         learner = ApiSession.open(client)
@@ -275,7 +280,8 @@ def test_on_a_newer_redis_hash_fields_expire_and_the_index_follows(
     assert found.offered >= HASH_TTL
     lines = ["HSET h a 1 b 2 c 3", "HPEXPIRE h 300 FIELDS 2 a b", "HPTTL h FIELDS 3 a b c",
              "HTTL h FIELDS 1 nosuch", "HPERSIST h FIELDS 1 b", "HLEN h",
-             "HEXPIRETIME nosuch FIELDS 1 a", "HEXPIRE h 10 XX FIELDS 1 c"]  # fmt: skip
+             "HEXPIRETIME nosuch FIELDS 1 a", "HEXPIRE h 10 XX FIELDS 1 c",
+             *UNBALANCED_STREAMS]  # fmt: skip
     expected = asyncio.run(real_redis_outputs(newer_redis, lines))
     with TestClient(create_app(settings_for(newer_redis))) as client:
         learner = ApiSession.open(client)

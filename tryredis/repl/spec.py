@@ -39,6 +39,10 @@ class CommandError(Exception):
         """The error text as the bytes Redis would send."""
         return str(self).encode("utf-8", "surrogateescape")
 
+    def reply_on(self, server: str, version: str) -> bytes:
+        """The text as that server (``Redis``/``Valkey``, ``8.0.2``) sends it; most never vary."""
+        return self.reply
+
 
 class Refusal(Exception):
     """Sandbox policy: ``str(e)`` is a sentence for the learner naming the limit or reason."""

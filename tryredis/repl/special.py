@@ -14,6 +14,8 @@ parse than Redis's is a key left unprefixed. Two more guards:
 
 from __future__ import annotations
 
+import re
+
 from tryredis.repl.grammar import SYNTAX_ERROR, W
 from tryredis.repl.numbers import redis_int
 from tryredis.repl.spec import Builder, CommandError, Refusal, Rule, StoreCap, Timeout
@@ -142,6 +144,34 @@ def georadius(base: int) -> Rule:
 _ONLY_XREADGROUP = "ERR The {} option is only supported by XREADGROUP. You called XREAD instead."
 
 
+class UnbalancedStreams(CommandError):
+    """XREAD/XREADGROUP with a key and no ID: the one error whose text each server words its way."""
+
+    def __init__(self, group: bool) -> None:
+        super().__init__(
+            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
+            "specified."
+        )  # Redis 7.0's text, for both commands
+        self.group = group
+
+    def reply_on(self, server: str, version: str) -> bytes:
+        """Redis 7.2 and Valkey name the command; 7.4 added XREAD's ``+`` (read in t_stream.c)."""
+        release = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+        if server == "Redis" and (not release or release < (7, 2)):
+            return self.reply
+        name = "xreadgroup" if self.group else "xread"
+        if self.group:
+            ids = "ID or '>'"
+        elif server == "Redis" and release >= (7, 4):
+            ids = "ID, '+', or '$'"
+        else:
+            ids = "ID or '$'"
+        return (
+            f"ERR Unbalanced '{name}' list of streams: "
+            f"for each stream key an {ids} must be specified."
+        ).encode()
+
+
 def xread(group: bool) -> Rule:
     """XREAD / XREADGROUP: options in order up to the first STREAMS; keys are the first half.
 
@@ -182,10 +212,7 @@ def xread(group: bool) -> Rule:
         if not streams:
             raise CommandError(SYNTAX_ERROR)
         if (len(args) - streams) % 2:
-            raise CommandError(
-                "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' "
-                "must be specified."
-            )
+            raise UnbalancedStreams(group)
         if group and not has_group:
             raise CommandError("ERR Missing GROUP option for XREADGROUP")
         half = (len(args) - streams) // 2

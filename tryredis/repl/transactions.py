@@ -105,7 +105,8 @@ class Transactions:
                 if spec.handler != "transaction":
                     spec.analyze(args, self.context.limits)
             except CommandError as error:  # Redis would report it inside EXEC's reply
-                entry = {"e": error.reply.decode("latin-1")}
+                server = self.context.server
+                entry = {"e": error.reply_on(server.name, server.version).decode("latin-1")}
             text = json.dumps(entry)
             length, size = await self.books.queue_size(self.learner_id)
             limits = self.context.limits

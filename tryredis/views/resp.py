@@ -86,7 +86,8 @@ async def _execute(sandbox: Sandbox, args: list[bytes]) -> Reply:
     try:
         return await sandbox.execute(args)
     except CommandError as error:
-        return ErrorReply(error.reply)
+        server = sandbox.context.server
+        return ErrorReply(error.reply_on(server.name, server.version))
     except Refusal as error:
         return _refused(str(error))
     except ExecutorError as error:
