@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 
@@ -13,9 +14,9 @@ from starlette.testclient import TestClient
 from tests.conftest import TEST_LIMITS, ApiSession
 from tests.support.redis_servers import RedisCluster, running_cluster
 from tryredis.app import create_app
-from tryredis.cli import sandbox_command_names
+from tryredis.cli import newer_command_names, sandbox_command_names
 from tryredis.lessons import load_lessons
-from tryredis.redisconf import AclUsers, user_rules
+from tryredis.redisconf import AclUsers, sandbox_command_rules, user_rules
 from tryredis.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -38,6 +39,12 @@ def cluster_client(cluster: RedisCluster) -> Iterator[TestClient]:
         for name, rule in user_rules("tryredis:", users, sandbox_command_names()):
             if name != "default":
                 redis.Redis(port=port).execute_command("ACL", "SETUSER", name, *rule.split())  # type: ignore[no-untyped-call]
+        # The lines `tryredis acl` prints for newer servers: each where the server has them.
+        for names in newer_command_names().values():
+            with contextlib.suppress(redis.ResponseError):
+                redis.Redis(port=port).execute_command(  # type: ignore[no-untyped-call]
+                    "ACL", "SETUSER", users.sandbox_user, *sandbox_command_rules(names)
+                )
     seed = f"127.0.0.1:{cluster.ports[0]}/0"
     settings = Settings(
         redis_url=f"redis://{users.site_user}:{users.site_password}@{seed}",
