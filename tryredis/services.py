@@ -141,7 +141,8 @@ class Services:
         with contextlib.suppress(RedisError, OSError):
             await gauge.read()  # the first request already knows how full Redis is
         sessions = SessionStore(site, keys, settings, fast, gauge)
-        server = await probe_server(router.executor("server"))  # which newer commands it has
+        # Which newer commands the server has (and the sandbox user may run).
+        server = await probe_server(router.executor("server"), keys.namespace("server") + b"probe")
         engine = Engine(
             Limits.pick(settings), keys, router, sessions, server=server, capacity=gauge
         )

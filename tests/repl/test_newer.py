@@ -29,7 +29,9 @@ from tests.support.clidump import command_info, dump_names, read_dump
 from tests.support.live import serving
 from tests.support.redis_servers import REDIS_SERVER, RedisServer, running_redis
 from tryredis.app import create_app
+from tryredis.cli import newer_command_names, sandbox_command_names
 from tryredis.lessons import load_lessons
+from tryredis.redisconf import AclUsers, sandbox_command_rules, user_rules
 from tryredis.repl import Limits, ServerInfo, help_text, probe_server, table
 from tryredis.repl.command_docs import DOCS
 from tryredis.repl.commands import NEWER
@@ -321,3 +323,30 @@ def test_on_a_newer_redis_every_exercise_can_be_solved(newer_redis: RedisServer)
 
 def test_on_valkey_every_exercise_can_be_solved(valkey: RedisServer) -> None:
     assert _unsolved_exercises(valkey) == []
+
+
+def test_on_a_newer_redis_a_sandbox_user_without_the_newer_lines_is_offered_none(
+    newer_redis: RedisServer,
+) -> None:
+    # `tryredis acl` prints the newer commands' ACL lines apart; an operator who skips
+    # them must not get HSET writes the key index cannot record (it reads field TTLs).
+    users = AclUsers.generate()
+    for name, rules in user_rules("tryredis:", users, sandbox_command_names()):
+        if name == users.sandbox_user:
+            newer_redis.client().execute_command("ACL", "SETUSER", name, *rules.split())  # type: ignore[no-untyped-call]
+    url = f"unix://{users.sandbox_user}:{users.sandbox_password}@{newer_redis.socket}"
+    probe_key = b"tryredis:u:{server}:probe"
+
+    async def offered() -> frozenset[str]:
+        executor = Executor(make_pool(url, size=1, socket_timeout=5))
+        try:
+            return (await probe_server(executor, probe_key)).offered
+        finally:
+            await executor.close()
+
+    assert asyncio.run(offered()) == frozenset()
+    for names in newer_command_names().values():
+        newer_redis.client().execute_command(  # type: ignore[no-untyped-call]
+            "ACL", "SETUSER", users.sandbox_user, *sandbox_command_rules(names)
+        )
+    assert asyncio.run(offered()) >= HASH_TTL

@@ -62,8 +62,12 @@ def offered_from_info(names: list[str], reply: Reply) -> frozenset[str]:
     return frozenset(n for n, e in zip(names, entries, strict=False) if isinstance(e, list))
 
 
-async def probe_server(executor: Executor) -> ServerInfo:
-    """Ask the server on ``executor`` what it is; without permission, Redis 7.0's table."""
+async def probe_server(executor: Executor, probe_key: bytes = b"tryredis:probe") -> ServerInfo:
+    """Ask the server on ``executor`` what it is; without permission, Redis 7.0's table.
+
+    ``probe_key`` is a key the sandbox user may read (one of the executor's slot on a
+    Cluster): on it, the user's right to HPEXPIRETIME is tried.
+    """
     names = sorted(NEWER)
     commands = [(b"HELLO",), (b"COMMAND", b"INFO", *(n.encode() for n in names)),
                 (b"COMMAND", b"DOCS")]  # fmt: skip
@@ -81,7 +85,25 @@ async def probe_server(executor: Executor) -> ServerInfo:
             denied.decode("utf-8", "replace"),
         )
         return ServerInfo(name, version)
-    return ServerInfo(name, version, offered_from_info(names, info), _docs(docs))
+    offered = offered_from_info(names, info)
+    if "hpexpiretime" in offered and not await _may_read_field_expiry(executor, probe_key):
+        # The key index reads field TTLs with HPEXPIRETIME whenever the server has it: if
+        # the sandbox user may not, writes to hashes would go unrecorded. Offer none.
+        log.warning(
+            "the server has commands newer than Redis 7.0 but the sandbox's Redis user may "
+            "not run them: offering Redis 7.0's commands only; `tryredis acl` prints the "
+            "lines that allow them"
+        )
+        offered = frozenset()
+    return ServerInfo(name, version, offered, _docs(docs))
+
+
+async def _may_read_field_expiry(executor: Executor, probe_key: bytes) -> bool:
+    try:
+        (reply,) = await executor.run([(b"HPEXPIRETIME", probe_key, b"FIELDS", b"1", b"f")])
+    except ExecutorError:
+        return False
+    return not (isinstance(reply, ErrorReply) and reply.startswith(b"NOPERM"))
 
 
 def _docs(reply: Reply) -> Docs:
