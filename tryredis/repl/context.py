@@ -15,7 +15,7 @@ from tryredis.repl.keyindex import KeyIndex
 from tryredis.repl.limits import Limits
 from tryredis.repl.namespace import Namespace
 from tryredis.repl.server import BASE, ServerInfo
-from tryredis.repl.spec import Analysis
+from tryredis.repl.spec import Analysis, CommandError
 from tryredis.wire import Executor
 
 
@@ -34,6 +34,10 @@ class Context:
     server: ServerInfo = BASE  # what the newer entries of the table are resolved against
     group: str = ""  # the client address: fair shares of blocking slots are per address
     capacity: Capacity | None = None  # None: no site-wide memory stage applies
+
+    def error_text(self, error: CommandError) -> bytes:
+        """A refused command's error as the connected server words it."""
+        return error.reply_on(self.server.name, self.server.version)
 
     def rewrite(self, analysis: Analysis, args: Sequence[bytes]) -> list[bytes]:
         """The command as sent: keys and channels prefixed, timeout clamped."""

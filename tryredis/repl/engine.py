@@ -154,7 +154,7 @@ class Sandbox:
         try:
             reply = await self.execute(args)
         except CommandError as error:
-            return Result(line, format_reply(ErrorReply(self._error_text(error))), "error")
+            return Result(line, format_reply(ErrorReply(self.context.error_text(error))), "error")
         except Refusal as error:
             return Result(line, refused(str(error)), "refused")
         except ExecutorError as error:
@@ -164,10 +164,6 @@ class Sandbox:
             return Result(line, refused("internal error: the reply was withheld"), "refused")
         kind: Kind = "error" if isinstance(reply, ErrorReply) else "reply"
         return Result(line, format_reply(reply), kind)
-
-    def _error_text(self, error: CommandError) -> bytes:
-        server = self.context.server
-        return error.reply_on(server.name, server.version)
 
     async def execute(self, args: list[bytes]) -> Reply:
         """Resolve and run parsed arguments; raise CommandError/Refusal/ExecutorError."""

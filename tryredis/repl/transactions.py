@@ -105,8 +105,7 @@ class Transactions:
                 if spec.handler != "transaction":
                     spec.analyze(args, self.context.limits)
             except CommandError as error:  # Redis would report it inside EXEC's reply
-                server = self.context.server
-                entry = {"e": error.reply_on(server.name, server.version).decode("latin-1")}
+                entry = {"e": self.context.error_text(error).decode("latin-1")}
             text = json.dumps(entry)
             length, size = await self.books.queue_size(self.learner_id)
             limits = self.context.limits

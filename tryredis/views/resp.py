@@ -86,8 +86,7 @@ async def _execute(sandbox: Sandbox, args: list[bytes]) -> Reply:
     try:
         return await sandbox.execute(args)
     except CommandError as error:
-        server = sandbox.context.server
-        return ErrorReply(error.reply_on(server.name, server.version))
+        return ErrorReply(sandbox.context.error_text(error))
     except Refusal as error:
         return _refused(str(error))
     except ExecutorError as error:
