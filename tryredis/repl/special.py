@@ -14,11 +14,10 @@ parse than Redis's is a key left unprefixed. Two more guards:
 
 from __future__ import annotations
 
-import re
-
 from tryredis.repl.grammar import SYNTAX_ERROR, W
 from tryredis.repl.numbers import redis_int
 from tryredis.repl.spec import Builder, CommandError, Refusal, Rule, StoreCap, Timeout
+from tryredis.startup import redis_version
 
 
 def _keyword_spec(b: Builder, keyword: bytes, start: int) -> int | None:
@@ -156,13 +155,13 @@ class UnbalancedStreams(CommandError):
 
     def reply_on(self, server: str, version: str) -> bytes:
         """Redis 7.2 and Valkey name the command; 7.4 added XREAD's ``+`` (read in t_stream.c)."""
-        release = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
-        if server == "Redis" and (not release or release < (7, 2)):
+        release = redis_version(version)
+        if server == "Redis" and (release is None or release < (7, 2)):
             return self.reply
         name = "xreadgroup" if self.group else "xread"
         if self.group:
             ids = "ID or '>'"
-        elif server == "Redis" and release >= (7, 4):
+        elif server == "Redis" and release is not None and release >= (7, 4):
             ids = "ID, '+', or '$'"
         else:
             ids = "ID or '$'"
